@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every `polytune <command>` registers itself here: one file per command
+ * (group) in this folder, each exporting `register(program)`.
+ */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,132 @@
+/**
+ * The contract every backend implements (`providers/<id>/`). It names no
+ * backend, so adding a provider touches nothing here.
+ */
+import type { CostEstimate } from './cost/cost-estimate.js';
+import type { DatasetStats } from './dataset/dataset-stats.js';
+import type { ChatMessage } from './dataset/example.js';
+import type { PreparedData } from './dataset/prepared-manifest.js';
+import type { JobSpec, Method } from './jobs/job-spec.js';
+import type { JobState } from './jobs/job-state.js';
+
+/** A problem found before any upload; errors stop a submit, warnings are shown in the plan. */
+export interface Issue {
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+  file?: string;
+  line?: number;
+}
+
+/** Identifies one job everywhere: the local key and the provider's id for it. */
+export interface JobRef {
+  provider: string;
+  /** polytune's job key (hash of data, provider, base model, method, hyperparameters). */
+  key: string;
+  /** The provider's id: OpenAI `ftjob-…`, Vertex tuning job resource name, SageMaker job name, local dir. */
+  remoteId: string;
+}
+
+export interface JobSnapshot {
+  ref: JobRef;
+  state: JobState;
+  /** The provider's own status string, always kept. */
+  rawState: string;
+  /** A secondary status or message (SageMaker SecondaryStatus, failure reason). */
+  detail?: string;
+  createdAt?: string;
+  finishedAt?: string;
+  /** The tuned model or endpoint, once there is one. */
+  modelId?: string;
+  metrics?: Record<string, number>;
+  error?: { code?: string; message: string };
+  /** Tokens the provider billed for training, when it reports them. */
+  trainedTokens?: number;
+  /** Actual cost, when it can be computed from what the provider reports. */
+  cost?: CostEstimate;
+}
+
+export interface JobEvent {
+  /** Stable per job, so consumers can de-duplicate and resume (`since`). */
+  id: string;
+  at: string;
+  kind: 'state' | 'metric' | 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  state?: JobState;
+  metrics?: Record<string, number>;
+}
+
+/** Passed to `submit` by the jobs core. */
+export interface SubmitContext {
+  /** The job key: the provider tags the remote job with it and looks for it before creating. */
+  key: string;
+  signal?: AbortSignal;
+  /** Called after each upload so the ledger records file ids (uploads are deduped by content hash). */
+  onUpload?(upload: { name: string; sha256: string; remoteId: string }): void | Promise<void>;
+  /** Progress for the CLI to render (uploads, reconcile, create). */
+  onEvent?(event: JobEvent): void;
+}
+
+export interface GenerateRequest {
+  input: string | ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+  seed?: number;
+}
+
+export interface Generation {
+  text: string;
+  usage?: { inputTokens: number; outputTokens: number };
+  latencyMs: number;
+  /** Class probabilities, for classifiers (the local backend). */
+  probabilities?: Record<string, number>;
+}
+
+/** Price of inference, per 1M tokens, for eval cost figures. */
+export interface InferencePrice {
+  inputPer1M: number;
+  outputPer1M: number;
+  /** Where the figure came from and when it was read. */
+  source: string;
+  date: string;
+}
+
+/** A handle the eval runner can call. Evals see models only through this. */
+export interface Model {
+  /** A ref that `polytune eval --model` accepts again, e.g. `openai:ft:gpt-4o-mini:acme::abc`. */
+  id: string;
+  provider: string;
+  generate(request: GenerateRequest, signal?: AbortSignal): Promise<Generation>;
+  price?: InferencePrice;
+  /** Releases sessions or sockets the handle holds. */
+  close?(): Promise<void>;
+}
+
+export interface ProviderCapabilities {
+  methods: readonly Method[];
+  maxExamples?: number;
+  maxTokensPerExample?: number;
+  minExamples?: number;
+}
+
+export interface Provider {
+  id: string;
+  capabilities: ProviderCapabilities;
+  /** Provider limits, checked before any upload. */
+  validate(stats: DatasetStats, spec: JobSpec): Issue[];
+  /** Upload (deduped by content hash) and create, idempotently: re-attaches to a job tagged with `ctx.key`. */
+  submit(spec: JobSpec, data: PreparedData, ctx: SubmitContext): Promise<JobRef>;
+  /** Looks up a job by its key tag without creating anything (re-attach after a crash). */
+  find(key: string): Promise<JobRef | undefined>;
+  get(ref: JobRef): Promise<JobSnapshot>;
+  cancel(ref: JobRef): Promise<void>;
+  /** Events so far, oldest first; `since` is an event id already seen. */
+  events(ref: JobRef, since?: string): AsyncIterable<JobEvent>;
+  /** A Model for a finished job, or for a model id the provider serves. */
+  model(target: JobRef | string): Promise<Model>;
+  /** Estimate before submit from the dataset's token counts. */
+  price(spec: JobSpec, stats: DatasetStats): CostEstimate;
+}

@@ -1,0 +1,66 @@
+/**
+ * Secrets never reach logs, reports, caches or errors. Everything polytune
+ * prints or writes that may contain text from a provider or the environment
+ * goes through `redact`.
+ */
+
+/** Environment variables whose values are secrets for the providers we talk to. */
+export const SECRET_ENV_VARS = [
+  'OPENAI_API_KEY',
+  'AZURE_OPENAI_API_KEY',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_ACCESS_KEY_ID',
+  'GOOGLE_API_KEY',
+  'POLYTUNE_JUDGE_API_KEY',
+] as const;
+
+// Shapes of well-known credentials, for secrets that did not come from our env vars.
+const SECRET_PATTERNS: RegExp[] = [
+  /\bsk-[A-Za-z0-9_-]{16,}/g, // OpenAI keys (sk-..., sk-proj-...)
+  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, // AWS access key ids
+  /\bya29\.[A-Za-z0-9_.-]{20,}/g, // Google OAuth access tokens
+  /\bAIza[A-Za-z0-9_-]{35}\b/g, // Google API keys
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+  /(["']?(?:api[_-]?key|authorization|x-api-key|secret[_-]?access[_-]?key|private_key)["']?\s*[:=]\s*["']?)(?:Bearer\s+)?[^\s"',}]{8,}/gi,
+];
+
+const extraSecrets = new Set<string>();
+
+/** Registers a secret that did not come from the environment (e.g. a key passed in code). */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 6) extraSecrets.add(value);
+}
+
+function knownSecrets(): string[] {
+  const values: string[] = [...extraSecrets];
+  for (const name of SECRET_ENV_VARS) {
+    const value = process.env[name];
+    if (value && value.length >= 6) values.push(value);
+  }
+  // Longest first so a secret containing another is replaced whole.
+  return values.sort((a, b) => b.length - a.length);
+}
+
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of knownSecrets()) out = out.split(secret).join('[REDACTED]');
+  for (const pattern of SECRET_PATTERNS) {
+    out = out.replace(pattern, (match, prefix?: string) =>
+      typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}[REDACTED]` : '[REDACTED]',
+    );
+  }
+  return out;
+}
+
+/** Deep-redacts every string in a JSON-like value. */
+export function redactValue<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactValue(v);
+    return out as T;
+  }
+  return value;
+}
