@@ -1,0 +1,27 @@
+import type { Provider } from '../src/provider.js';
+
+/**
+ * Provider ids resolved to factories. Each provider adds one entry; SDKs load
+ * lazily (dynamic import) so the CLI starts fast and a missing optional
+ * dependency only matters to the provider that needs it.
+ */
+export interface ProviderEntry {
+  id: string;
+  /** One line for `--help` and `polytune doctor`. */
+  description: string;
+  /**
+   * Builds the provider from its settings (config file section merged with
+   * flags); credentials come from the provider's usual environment and chains.
+   */
+  create(settings?: Record<string, unknown>): Promise<Provider>;
+}
+
+export const providerEntries: ProviderEntry[] = [];
+
+export function providerEntry(id: string): ProviderEntry | undefined {
+  return providerEntries.find((entry) => entry.id === id);
+}
+
+export function providerIds(): string[] {
+  return providerEntries.map((entry) => entry.id);
+}
