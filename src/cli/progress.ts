@@ -1,0 +1,93 @@
+import { redact } from '../redact.js';
+import { isInteractive } from './output.js';
+
+/**
+ * Progress on stderr: one live line on a terminal, plain log lines when not a
+ * TTY or when `CI` is set (so CI logs stay readable). Commands feed it counts;
+ * the core never draws anything itself.
+ */
+export interface ProgressCounts {
+  done: number;
+  total?: number;
+  errors?: number;
+  /** Extra text after the counts, e.g. `epoch 3/10 loss 0.412`. */
+  detail?: string;
+}
+
+export interface Progress {
+  update(counts: ProgressCounts): void;
+  /** A line that stays (an epoch finished, a state changed). */
+  log(line: string): void;
+  finish(line?: string): void;
+}
+
+export interface ProgressOptions {
+  label: string;
+  stream?: NodeJS.WritableStream & { columns?: number };
+  interactive?: boolean;
+  /** Minimum milliseconds between plain log lines. @default 5000 */
+  plainIntervalMs?: number;
+  now?: () => number;
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function createProgress(options: ProgressOptions): Progress {
+  const stream = options.stream ?? process.stderr;
+  const interactive = options.interactive ?? isInteractive();
+  const now = options.now ?? Date.now;
+  const plainInterval = options.plainIntervalMs ?? 5_000;
+  const started = now();
+  let lastPlain = 0;
+  let live = false;
+
+  const describe = (c: ProgressCounts): string => {
+    const elapsed = now() - started;
+    const rate = elapsed > 0 ? (c.done * 1000) / elapsed : 0;
+    const parts = [options.label, c.total ? `${c.done}/${c.total}` : String(c.done)];
+    if (c.total) parts.push(`${Math.floor((100 * c.done) / c.total)}%`);
+    if (rate > 0) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s`);
+    if (c.total && rate > 0 && c.done < c.total)
+      parts.push(`ETA ${formatDuration(((c.total - c.done) / rate) * 1000)}`);
+    if (c.errors) parts.push(`${c.errors} errors`);
+    if (c.detail) parts.push(c.detail);
+    return redact(parts.join('  '));
+  };
+  const clear = () => {
+    if (live) stream.write('\r\x1b[2K');
+    live = false;
+  };
+
+  return {
+    update(counts) {
+      if (interactive) {
+        const width = stream.columns ?? 100;
+        stream.write(`\r\x1b[2K${describe(counts).slice(0, width - 1)}`);
+        live = true;
+        return;
+      }
+      const t = now();
+      const finished = counts.total !== undefined && counts.done >= counts.total;
+      if (t - lastPlain >= plainInterval || finished) {
+        lastPlain = t;
+        stream.write(`${describe(counts)}\n`);
+      }
+    },
+    log(line) {
+      clear();
+      stream.write(`${redact(line)}\n`);
+    },
+    finish(line) {
+      clear();
+      if (line) stream.write(`${redact(line)}\n`);
+    },
+  };
+}
