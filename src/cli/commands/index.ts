@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as doctor } from './doctor.js';
 
 /**
  * Every `polytune <command>` registers itself here: one file per command
@@ -6,4 +7,4 @@ import type { Command } from 'commander';
  */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [doctor];
