@@ -1,13 +1,32 @@
 // The public API of polytune. Re-exports only; everything else is internal.
 
 export type { CostEstimate, PriceEntry, PriceTable } from './cost/cost-estimate.js';
+export {
+  actualTrainingCost,
+  estimateTrainingCost,
+  inferenceCost,
+  mergePriceTable,
+} from './cost/token-cost.js';
 export type { DatasetCompiler } from './dataset/compiler.js';
 export type { DatasetStats, TokenDistribution } from './dataset/dataset-stats.js';
 export * from './dataset/example.js';
 export * from './dataset/prepared-manifest.js';
 export { type ErrorCode, exitCodeFor, isPolytuneError, PolytuneError } from './errors.js';
+export { type DatasetHashes, datasetHashesFor, jobKey } from './jobs/job-key.js';
+export { JobLedger, type JobLedgerOptions, type LedgerProblem } from './jobs/job-ledger.js';
+export {
+  currentState,
+  type DeploymentRecord,
+  type JobRecord,
+  JobRecordSchema,
+  type StateEntry,
+  type UploadRecord,
+} from './jobs/job-record.js';
 export * from './jobs/job-spec.js';
 export * from './jobs/job-state.js';
+export { resolveJob } from './jobs/resolve-job.js';
+export { parseJobSpec, type SubmitJobOptions, type SubmitJobResult, submitJob } from './jobs/submit-job.js';
+export { nextPollInterval, type WatchJobOptions, waitForJob, watchJob } from './jobs/wait-for-job.js';
 export type * from './provider.js';
 export { redact, redactValue, registerSecret } from './redact.js';
 export {
