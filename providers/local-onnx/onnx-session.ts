@@ -1,0 +1,47 @@
+import * as ort from 'onnxruntime-node';
+import { PolytuneError } from '../../src/errors.js';
+
+export type Device = 'auto' | 'cpu' | 'cuda';
+export type ResolvedDevice = 'cpu' | 'cuda';
+
+export interface OpenedSession {
+  session: ort.InferenceSession;
+  /** The execution provider that actually runs the graph. */
+  device: ResolvedDevice;
+  /** Why `auto` fell back to the CPU, when it did. */
+  fallbackReason?: string;
+}
+
+/**
+ * Opens a session on the asked device. onnxruntime-node throws when the CUDA
+ * provider cannot load (it does not fall back), so `auto` catches that and
+ * retries on the CPU, and says so; `cuda` fails with a hint.
+ */
+export async function openSession(model: Uint8Array | string, device: Device = 'auto', threads?: number): Promise<OpenedSession> {
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  };
+  const create = (providers: string[]) =>
+    typeof model === 'string'
+      ? ort.InferenceSession.create(model, { ...base, executionProviders: providers })
+      : ort.InferenceSession.create(model, { ...base, executionProviders: providers });
+  if (device === 'cpu') return { session: await create(['cpu']), device: 'cpu' };
+  const previous = ort.env.logLevel;
+  try {
+    if (device === 'auto') ort.env.logLevel = 'fatal';
+    return { session: await create(['cuda', 'cpu']), device: 'cuda' };
+  } catch (error) {
+    if (device === 'cuda') {
+      throw new PolytuneError('UNSUPPORTED', `The CUDA execution provider could not be loaded: ${(error as Error).message}`, {
+        hint: 'Install the CUDA build (`npm install --onnxruntime-node-install` or `npm rebuild onnxruntime-node` with CUDA 12 + cuDNN 9), or use --device cpu.',
+        cause: error,
+      });
+    }
+    return { session: await create(['cpu']), device: 'cpu', fallbackReason: (error as Error).message.split('\n')[0] };
+  } finally {
+    ort.env.logLevel = previous;
+  }
+}
+
+export { ort };
