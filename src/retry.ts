@@ -25,6 +25,8 @@ export interface RetryOptions extends Partial<RetryPolicy> {
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void | Promise<void>;
   /** Source of randomness for jitter; injectable so tests are deterministic. */
   random?: () => number;
+  /** Waits between attempts; injectable so tests need no real time. @default node:timers/promises setTimeout */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export function defaultIsRetryable(error: unknown): boolean {
@@ -62,7 +64,8 @@ export async function withRetry<T>(
       if (attempt >= policy.retries || !isRetryable(error) || options.signal?.aborted) throw error;
       const delayMs = retryDelayMs(attempt + 1, error, policy, options.random);
       await options.onRetry?.({ attempt: attempt + 1, delayMs, error });
-      await sleep(delayMs, undefined, { signal: options.signal }).catch(() => {
+      const wait = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
+      await wait(delayMs, options.signal).catch(() => {
         throw new PolytuneError('CANCELLED', 'Cancelled while waiting to retry.', { cause: error });
       });
     }
