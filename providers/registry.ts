@@ -16,7 +16,17 @@ export interface ProviderEntry {
   create(settings?: Record<string, unknown>): Promise<Provider>;
 }
 
-export const providerEntries: ProviderEntry[] = [];
+export const providerEntries: ProviderEntry[] = [
+  {
+    id: 'vertex',
+    description:
+      'Vertex AI Gemini supervised tuning: GCS upload, tuning jobs, tuned-endpoint generateContent',
+    async create(settings) {
+      const { createVertexProvider } = await import('./vertex/vertex-provider.js');
+      return createVertexProvider(settings);
+    },
+  },
+];
 
 export function providerEntry(id: string): ProviderEntry | undefined {
   return providerEntries.find((entry) => entry.id === id);

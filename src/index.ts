@@ -1,5 +1,9 @@
 // The public API of polytune. Re-exports only; everything else is internal.
 
+export {
+  createVertexProvider,
+  type VertexOptions,
+} from '../providers/vertex/vertex-provider.js';
 export type { CostEstimate, PriceEntry, PriceTable } from './cost/cost-estimate.js';
 export {
   actualTrainingCost,

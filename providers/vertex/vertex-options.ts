@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { PolytuneError } from '../../src/errors.js';
+
+const PriceOverrideSchema = z.object({
+  trainingPer1M: z.number().nonnegative().optional(),
+  inputPer1M: z.number().nonnegative().optional(),
+  outputPer1M: z.number().nonnegative().optional(),
+  source: z.string().optional(),
+  date: z.string().optional(),
+  note: z.string().optional(),
+});
+
+/**
+ * Settings of the Vertex AI provider (`vertex:` in the config file). Credentials
+ * come from Application Default Credentials unless `authClient`, `credentials`
+ * or `keyFilename` is given.
+ */
+export const VertexOptionsSchema = z.object({
+  /** Google Cloud project id. @default env GOOGLE_CLOUD_PROJECT, then GCLOUD_PROJECT */
+  project: z.string().min(1).optional(),
+  /** Region that runs tuning and serves the tuned endpoint. @default env GOOGLE_CLOUD_LOCATION, then 'us-central1' */
+  location: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+\d+$|^global$/, 'expected a region such as us-central1')
+    .optional(),
+  /** Cloud Storage bucket the compiled JSONL is uploaded to (name only, no gs://). @default env POLYTUNE_VERTEX_BUCKET */
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'expected a bucket name without gs://')
+    .optional(),
+  /** Object name prefix inside the bucket. @default 'polytune' */
+  prefix: z.string().default('polytune'),
+  /**
+   * An auth client for the Vertex AI calls (an `AuthClient` of the google-auth-library
+   * that google-gax uses), mainly for tests. @default Application Default Credentials
+   */
+  authClient: z.unknown().optional(),
+  /** Service-account credentials, passed to both the Vertex AI and Cloud Storage clients. */
+  credentials: z.object({ client_email: z.string(), private_key: z.string() }).optional(),
+  /** Path to a service-account key file. */
+  keyFilename: z.string().optional(),
+  /** Host of the Vertex AI API. @default '<location>-aiplatform.googleapis.com' */
+  apiEndpoint: z.string().optional(),
+  /** Port of the Vertex AI API (tests point it at a local server). @default 443 */
+  port: z.number().int().positive().optional(),
+  /** Protocol of the Vertex AI API. @default 'https' */
+  protocol: z.enum(['https', 'http']).optional(),
+  /** Cloud Storage API endpoint, e.g. a local emulator. @default 'https://storage.googleapis.com' */
+  storageEndpoint: z.string().url().optional(),
+  /** Files larger than this use a resumable upload. @default 8 MiB */
+  resumableThresholdBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(8 * 1024 * 1024),
+  /** Epochs assumed for the estimate when the spec sets none (Vertex then picks its own). @default 3 */
+  assumedEpochs: z.number().int().positive().default(3),
+  /** Price overrides by model id, merged over the built-in table. */
+  prices: z.record(z.string(), PriceOverrideSchema).default({}),
+  /** Retry policy for reads, generateContent and reconciled creates. @default {retries: 4, baseDelayMs: 500, maxDelayMs: 30000} */
+  retry: z
+    .object({
+      retries: z.number().int().nonnegative().optional(),
+      baseDelayMs: z.number().nonnegative().optional(),
+      maxDelayMs: z.number().nonnegative().optional(),
+    })
+    .default({}),
+});
+
+export type VertexOptions = z.input<typeof VertexOptionsSchema>;
+export type ResolvedVertexOptions = z.output<typeof VertexOptionsSchema> & {
+  project: string;
+  location: string;
+};
+
+/** Parses settings and fills project, location and bucket from the environment. */
+export function resolveVertexOptions(
+  input: VertexOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedVertexOptions {
+  const parsed = VertexOptionsSchema.safeParse({
+    ...input,
+    project: input.project ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
+    location: input.location ?? env.GOOGLE_CLOUD_LOCATION ?? 'us-central1',
+    bucket: input.bucket ?? env.POLYTUNE_VERTEX_BUCKET,
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new PolytuneError('INVALID_INPUT', `Invalid Vertex AI settings: ${problems}`, {
+      hint: 'Fix the `vertex` section of polytune.config or the flags.',
+    });
+  }
+  const { project, location } = parsed.data;
+  if (!project) {
+    throw new PolytuneError('INVALID_INPUT', 'No Google Cloud project is set for Vertex AI.', {
+      hint: 'Set `vertex.project` in polytune.config or the GOOGLE_CLOUD_PROJECT environment variable.',
+    });
+  }
+  return { ...parsed.data, project, location: location as string };
+}
