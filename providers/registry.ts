@@ -18,12 +18,30 @@ export interface ProviderEntry {
 
 export const providerEntries: ProviderEntry[] = [
   {
+    id: 'openai',
+    description:
+      'OpenAI fine-tuning (also Azure OpenAI and compatible base URLs): files, fine_tuning.jobs, chat completions',
+    async create(settings) {
+      const { createOpenAIProvider } = await import('./openai/openai-provider.js');
+      return createOpenAIProvider(settings);
+    },
+  },
+  {
     id: 'vertex',
     description:
       'Vertex AI Gemini supervised tuning: GCS upload, tuning jobs, tuned-endpoint generateContent',
     async create(settings) {
       const { createVertexProvider } = await import('./vertex/vertex-provider.js');
       return createVertexProvider(settings);
+    },
+  },
+  {
+    id: 'sagemaker',
+    description:
+      'SageMaker JumpStart LLM fine-tuning: S3 upload, CreateTrainingJob, endpoint deploy and InvokeEndpoint',
+    async create(settings) {
+      const { createSageMakerProvider } = await import('./sagemaker/sagemaker-provider.js');
+      return createSageMakerProvider(settings);
     },
   },
 ];

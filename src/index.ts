@@ -1,5 +1,14 @@
 // The public API of polytune. Re-exports only; everything else is internal.
 
+export type {
+  DeployOptions as SageMakerDeployOptions,
+  SageMakerDeployment,
+} from '../providers/sagemaker/sagemaker-deploy.js';
+export type { SageMakerProviderOptions } from '../providers/sagemaker/sagemaker-options.js';
+export {
+  createSageMakerProvider,
+  type SageMakerProvider,
+} from '../providers/sagemaker/sagemaker-provider.js';
 export {
   createVertexProvider,
   type VertexOptions,
