@@ -1,0 +1,64 @@
+import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
+import type { JobSpec } from '../../src/jobs/job-spec.js';
+import type { Issue } from '../../src/provider.js';
+
+export const OPENAI_MIN_EXAMPLES = 10;
+/** Per-example context limit documented for gpt-4o(-mini) fine-tuning (Azure docs); the most common base models. */
+export const OPENAI_MAX_TOKENS_PER_EXAMPLE = 65_536;
+
+/** OpenAI's limits and our hyperparameter vocabulary, checked before any upload. */
+export function validateForOpenAI(stats: DatasetStats, spec: JobSpec): Issue[] {
+  const issues: Issue[] = [];
+  const error = (code: string, message: string) => issues.push({ severity: 'error', code, message });
+  const warn = (code: string, message: string) => issues.push({ severity: 'warning', code, message });
+  if (spec.method === 'classification') {
+    error(
+      'UNSUPPORTED_METHOD',
+      'OpenAI has no classification method; train classification data with `sft` (labels as assistant replies).',
+    );
+  }
+  if (spec.method === 'dpo' && stats.kind !== 'preference') {
+    error('KIND_MISMATCH', `DPO needs preference examples; this dataset holds ${stats.kind} examples.`);
+  }
+  if (spec.method === 'sft' && stats.kind === 'preference') {
+    error('KIND_MISMATCH', 'Preference examples train with `--method dpo`, not sft.');
+  }
+  if (stats.examples.train < OPENAI_MIN_EXAMPLES) {
+    error(
+      'TOO_FEW_EXAMPLES',
+      `OpenAI needs at least ${OPENAI_MIN_EXAMPLES} training examples; this dataset has ${stats.examples.train}.`,
+    );
+  } else if (stats.examples.train < 50) {
+    warn(
+      'FEW_EXAMPLES',
+      `${stats.examples.train} training examples; OpenAI recommends 50–100 to see an improvement.`,
+    );
+  }
+  if (stats.tokens.train.max > OPENAI_MAX_TOKENS_PER_EXAMPLE) {
+    error(
+      'EXAMPLE_TOO_LONG',
+      `The longest training example has ${stats.tokens.train.max} tokens; OpenAI's limit is ${OPENAI_MAX_TOKENS_PER_EXAMPLE} for gpt-4o-class models (longer examples are truncated or rejected).`,
+    );
+  }
+  const hp = spec.hyperparameters;
+  if (hp.learningRate !== undefined) {
+    warn(
+      'IGNORED_HYPERPARAMETER',
+      'OpenAI takes a learning-rate multiplier, not an absolute learning rate; `learningRate` is ignored (use --lr-multiplier).',
+    );
+  }
+  if (hp.loraRank !== undefined || hp.loraAlpha !== undefined) {
+    warn('IGNORED_HYPERPARAMETER', 'OpenAI does not expose LoRA rank/alpha; they are ignored.');
+  }
+  if (hp.beta !== undefined && spec.method !== 'dpo')
+    warn('IGNORED_HYPERPARAMETER', '`beta` applies to DPO only; ignored.');
+  if (hp.epochs !== undefined && hp.epochs > 50) error('OUT_OF_RANGE', 'OpenAI allows 1–50 epochs.');
+  if (hp.batchSize !== undefined && hp.batchSize > 256)
+    error('OUT_OF_RANGE', 'OpenAI allows a batch size of 1–256.');
+  if (stats.tokens.approximate)
+    warn(
+      'APPROXIMATE_TOKENS',
+      `Token counts use ${stats.tokens.tokenizer} and are approximate; the estimate may be off.`,
+    );
+  return issues;
+}
