@@ -17,7 +17,11 @@ export interface OpenedSession {
  * provider cannot load (it does not fall back), so `auto` catches that and
  * retries on the CPU, and says so; `cuda` fails with a hint.
  */
-export async function openSession(model: Uint8Array | string, device: Device = 'auto', threads?: number): Promise<OpenedSession> {
+export async function openSession(
+  model: Uint8Array | string,
+  device: Device = 'auto',
+  threads?: number,
+): Promise<OpenedSession> {
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),
@@ -33,12 +37,20 @@ export async function openSession(model: Uint8Array | string, device: Device = '
     return { session: await create(['cuda', 'cpu']), device: 'cuda' };
   } catch (error) {
     if (device === 'cuda') {
-      throw new PolytuneError('UNSUPPORTED', `The CUDA execution provider could not be loaded: ${(error as Error).message}`, {
-        hint: 'Install the CUDA build (`npm install --onnxruntime-node-install` or `npm rebuild onnxruntime-node` with CUDA 12 + cuDNN 9), or use --device cpu.',
-        cause: error,
-      });
+      throw new PolytuneError(
+        'UNSUPPORTED',
+        `The CUDA execution provider could not be loaded: ${(error as Error).message}`,
+        {
+          hint: 'Install the CUDA build (`npm install --onnxruntime-node-install` or `npm rebuild onnxruntime-node` with CUDA 12 + cuDNN 9), or use --device cpu.',
+          cause: error,
+        },
+      );
     }
-    return { session: await create(['cpu']), device: 'cpu', fallbackReason: (error as Error).message.split('\n')[0] };
+    return {
+      session: await create(['cpu']),
+      device: 'cpu',
+      fallbackReason: (error as Error).message.split('\n')[0],
+    };
   } finally {
     ort.env.logLevel = previous;
   }

@@ -40,7 +40,12 @@ interface Forward {
 }
 
 /** Adds the head's forward pass; `param(name)` gives the graph name of each parameter. */
-export function addHeadForward(g: GraphBuilder, x: string, shape: HeadShape, param: (name: string) => string): Forward {
+export function addHeadForward(
+  g: GraphBuilder,
+  x: string,
+  shape: HeadShape,
+  param: (name: string) => string,
+): Forward {
   if (shape.hidden <= 0) return { logits: g.node('Gemm', [x, param('w'), param('b')]) };
   const pre = g.node('Gemm', [x, param('w1'), param('b1')]);
   const act = g.node('Relu', [pre]);
@@ -87,10 +92,16 @@ export function buildTrainStepGraph(
 
   const fwd = addHeadForward(g, x, shape, (n) => n);
   const logSoftmax = g.node('LogSoftmax', [fwd.logits], { axis: 1 });
-  const batch = g.node('Cast', [g.node('Gather', [g.node('Shape', [x]), g.constant('i0', 'int64', [], BigInt64Array.of(0n))])], {
-    to: ONNX_FLOAT[dtype],
-  });
-  const nll = g.node('Neg', [g.node('ReduceSum', [g.node('Mul', [y, logSoftmax]), g.axes(0, 1)], { keepdims: 0 })]);
+  const batch = g.node(
+    'Cast',
+    [g.node('Gather', [g.node('Shape', [x]), g.constant('i0', 'int64', [], BigInt64Array.of(0n))])],
+    {
+      to: ONNX_FLOAT[dtype],
+    },
+  );
+  const nll = g.node('Neg', [
+    g.node('ReduceSum', [g.node('Mul', [y, logSoftmax]), g.axes(0, 1)], { keepdims: 0 }),
+  ]);
   g.node('Div', [nll, batch], {}, 'loss');
   g.node('Identity', [fwd.logits], {}, 'logits');
 
@@ -105,7 +116,9 @@ export function buildTrainStepGraph(
     grads.set('w2', g.node('Gemm', [fwd.act as string, dLogits], { transA: 1 }));
     grads.set('b2', sumRows(dLogits));
     const dAct = g.node('Gemm', [dLogits, 'w2'], { transB: 1 });
-    const reluMask = g.node('Cast', [g.node('Greater', [fwd.pre as string, c(0)])], { to: ONNX_FLOAT[dtype] });
+    const reluMask = g.node('Cast', [g.node('Greater', [fwd.pre as string, c(0)])], {
+      to: ONNX_FLOAT[dtype],
+    });
     const dPre = g.node('Mul', [dAct, reluMask]);
     grads.set('w1', g.node('Gemm', [x, dPre], { transA: 1 }));
     grads.set('b1', sumRows(dPre));
@@ -114,17 +127,26 @@ export function buildTrainStepGraph(
   for (const p of params) {
     const grad = grads.get(p.name) as string;
     if (options.exposeGradients) g.node('Identity', [grad], {}, `${p.name}.grad`);
-    const m = g.node('Add', [g.node('Mul', [`${p.name}.m`, c(adamw.beta1)]), g.node('Mul', [grad, c(1 - adamw.beta1)])], {}, `${p.name}.m.next`);
+    const m = g.node(
+      'Add',
+      [g.node('Mul', [`${p.name}.m`, c(adamw.beta1)]), g.node('Mul', [grad, c(1 - adamw.beta1)])],
+      {},
+      `${p.name}.m.next`,
+    );
     const v = g.node(
       'Add',
-      [g.node('Mul', [`${p.name}.v`, c(adamw.beta2)]), g.node('Mul', [g.node('Mul', [grad, grad]), c(1 - adamw.beta2)])],
+      [
+        g.node('Mul', [`${p.name}.v`, c(adamw.beta2)]),
+        g.node('Mul', [g.node('Mul', [grad, grad]), c(1 - adamw.beta2)]),
+      ],
       {},
       `${p.name}.v.next`,
     );
     const mHat = g.node('Div', [m, bc1]);
     const vHat = g.node('Div', [v, bc2]);
     let update = g.node('Div', [mHat, g.node('Add', [g.node('Sqrt', [vHat]), c(adamw.epsilon)])]);
-    if (p.decay && adamw.weightDecay > 0) update = g.node('Add', [update, g.node('Mul', [p.name, c(adamw.weightDecay)])]);
+    if (p.decay && adamw.weightDecay > 0)
+      update = g.node('Add', [update, g.node('Mul', [p.name, c(adamw.weightDecay)])]);
     g.node('Sub', [p.name, g.node('Mul', [update, lr])], {}, `${p.name}.next`);
   }
 

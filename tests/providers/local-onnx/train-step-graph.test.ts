@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../../../providers/local-onnx/onnx-graph-builder.js';
 import { openSession, ort } from '../../../providers/local-onnx/onnx-session.js';
-import { buildForwardGraph, buildTrainStepGraph, type HeadShape, headParams } from '../../../providers/local-onnx/train-step-graph.js';
+import {
+  buildForwardGraph,
+  buildTrainStepGraph,
+  type HeadShape,
+  headParams,
+} from '../../../providers/local-onnx/train-step-graph.js';
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -27,8 +32,16 @@ describe('train-step graph', () => {
       [1, 3, 0].forEach((label, i) => {
         y[i * shape.classes + label] = 1;
       });
-      const params = headParams(shape).map((p) => ({ ...p, data: Float64Array.from({ length: p.dims.reduce((a, b) => a * b) }, rand) }));
-      const step = (await openSession(encodeModel(buildTrainStepGraph(shape, { dtype: 'float64', exposeGradients: true })), 'cpu')).session;
+      const params = headParams(shape).map((p) => ({
+        ...p,
+        data: Float64Array.from({ length: p.dims.reduce((a, b) => a * b) }, rand),
+      }));
+      const step = (
+        await openSession(
+          encodeModel(buildTrainStepGraph(shape, { dtype: 'float64', exposeGradients: true })),
+          'cpu',
+        )
+      ).session;
       const feeds = (ps: typeof params): Record<string, ort.Tensor> => {
         const out: Record<string, ort.Tensor> = {
           x: f64(x, [batch, shape.inputDim]),
@@ -50,8 +63,12 @@ describe('train-step graph', () => {
       for (const p of params) {
         const grad = result[`${p.name}.grad`]?.data as Float64Array;
         for (let i = 0; i < p.data.length; i++) {
-          const plus = params.map((q) => (q === p ? { ...q, data: Float64Array.from(q.data, (v, j) => (j === i ? v + h : v)) } : q));
-          const minus = params.map((q) => (q === p ? { ...q, data: Float64Array.from(q.data, (v, j) => (j === i ? v - h : v)) } : q));
+          const plus = params.map((q) =>
+            q === p ? { ...q, data: Float64Array.from(q.data, (v, j) => (j === i ? v + h : v)) } : q,
+          );
+          const minus = params.map((q) =>
+            q === p ? { ...q, data: Float64Array.from(q.data, (v, j) => (j === i ? v - h : v)) } : q,
+          );
           const numeric = ((await lossAt(plus)) - (await lossAt(minus))) / (2 * h);
           expect(grad[i]).toBeCloseTo(numeric, 7);
         }
@@ -59,10 +76,14 @@ describe('train-step graph', () => {
       // AdamW: first step with m = v = 0 moves each weight by lr·(sign(g)·g/(|g|+ε) + wd·p).
       const w = params[0] as (typeof params)[number];
       const next = result[`${w.name}.next`]?.data as Float64Array;
-      const g0 = (result[`${w.name}.grad`]?.data as Float64Array)[0] as number;
+      const gradW = result[`${w.name}.grad`]?.data as Float64Array;
+      const g0 = gradW[0] as number;
       const mHat = (0.1 * g0) / 0.1;
       const vHat = (0.001 * g0 * g0) / 0.001;
-      expect(next[0]).toBeCloseTo((w.data[0] as number) - 0.1 * (mHat / (Math.sqrt(vHat) + 1e-8) + 0.01 * (w.data[0] as number)), 10);
+      expect(next[0]).toBeCloseTo(
+        (w.data[0] as number) - 0.1 * (mHat / (Math.sqrt(vHat) + 1e-8) + 0.01 * (w.data[0] as number)),
+        10,
+      );
     });
   }
 
@@ -70,7 +91,10 @@ describe('train-step graph', () => {
     const shape: HeadShape = { inputDim: 4, hidden: 3, classes: 2 };
     const rand = rng(3);
     const x = Float32Array.from({ length: 8 }, rand);
-    const params = headParams(shape).map((p) => ({ ...p, data: Float32Array.from({ length: p.dims.reduce((a, b) => a * b) }, rand) }));
+    const params = headParams(shape).map((p) => ({
+      ...p,
+      data: Float32Array.from({ length: p.dims.reduce((a, b) => a * b) }, rand),
+    }));
     const fwd = (await openSession(encodeModel(buildForwardGraph(shape)), 'cpu')).session;
     const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [2, 4]) };
     for (const p of params) feeds[p.name] = new ort.Tensor('float32', p.data, p.dims);
