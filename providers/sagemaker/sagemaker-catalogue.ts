@@ -41,9 +41,6 @@ export const CatalogueEntrySchema = z
 export type CatalogueEntry = z.infer<typeof CatalogueEntrySchema>;
 export type CatalogueEntryInput = z.input<typeof CatalogueEntrySchema>;
 
-/** A user entry may override only some fields of a built-in one, or define a new model in full. */
-export const UserCatalogueEntrySchema = CatalogueEntrySchema.partial();
-
 const FileSchema = z.object({
   dlcAccounts: z.record(z.string(), z.string()),
   dlcRegions: z.array(z.string()),
@@ -63,7 +60,10 @@ export interface Catalogue {
   resolve(baseModel: string): ResolvedModel;
 }
 
-export function createCatalogue(user: Record<string, Partial<CatalogueEntryInput>> = {}): Catalogue {
+/** A user entry may override some fields of a built-in one, or define a new model in full. */
+export function createCatalogue(
+  user: Record<string, Partial<CatalogueEntryInput> | Record<string, unknown>> = {},
+): Catalogue {
   const entries = new Map<string, CatalogueEntry>(Object.entries(builtIn.models));
   for (const [id, patch] of Object.entries(user)) {
     const merged = { ...(entries.get(id) ?? {}), ...patch };

@@ -3,7 +3,6 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { z } from 'zod';
 import { PolytuneError } from '../../src/errors.js';
-import { UserCatalogueEntrySchema } from './sagemaker-catalogue.js';
 
 const PriceOverrideSchema = z.object({
   perHour: z.number().nonnegative().optional(),
@@ -45,8 +44,11 @@ export const SageMakerProviderOptionsSchema = z
     instanceCount: z.number().int().positive().default(1),
     /** Hard stop for a training job (StoppingCondition.MaxRuntimeInSeconds). @default 86400 */
     maxRuntimeSeconds: z.number().int().positive().default(86_400),
-    /** Catalogue entries to add or override, by JumpStart model id. @default {} */
-    models: z.record(z.string(), UserCatalogueEntrySchema).default({}),
+    /**
+     * Catalogue entries to add (every field) or override (some fields), by JumpStart
+     * model id; checked against the catalogue schema when merged. @default {}
+     */
+    models: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     /** Instance-hour price overrides, by instance type. @default {} */
     prices: z.record(z.string(), PriceOverrideSchema).default({}),
     /** Fixed time assumed for instance launch and weight download, for the estimate. @default 900 */

@@ -76,10 +76,11 @@ export function createSageMakerProvider(
   settings: SageMakerProviderOptions | Record<string, unknown> = {},
 ): SageMakerProvider {
   const options: ResolvedSageMakerOptions = parseSageMakerOptions(settings);
-  const catalogue = createCatalogue(options.models as Record<string, never>);
+  const catalogue = createCatalogue(options.models);
   const prices: PriceTable = sagemakerPriceTable(options.prices as PriceTable);
-  const retry: RetryOptions = { ...options.retry };
   const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
+  // One retry policy (src/retry.ts) for every call; the injected sleep also drives its waits.
+  const retry: RetryOptions = { ...options.retry, sleep };
 
   const clients: { sagemaker?: SageMakerClient; runtime?: SageMakerRuntimeClient; s3?: S3Client } = {
     ...options.clients,
