@@ -171,7 +171,7 @@ describe('uploads', () => {
     fake.handle = async (request, path) => {
       const response = await original(request, path);
       if (request.method === 'GET' && /^\/files\/file-/.test(path) && response !== 'network-error') {
-        const file = await response.json();
+        const file = (await response.json()) as Record<string, unknown>;
         return Response.json({ ...file, status: 'error', status_details: 'Line 2 is not valid JSON.' });
       }
       return response;
