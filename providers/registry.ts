@@ -44,6 +44,15 @@ export const providerEntries: ProviderEntry[] = [
       return createSageMakerProvider(settings);
     },
   },
+  {
+    id: 'local-onnx',
+    description:
+      'Local ONNX Runtime: a classification head on a frozen ONNX base (embedded GloVe default), CUDA when present, one merged model',
+    async create(settings) {
+      const { createLocalOnnxProvider } = await import('./local-onnx/local-onnx-provider.js');
+      return createLocalOnnxProvider(settings);
+    },
+  },
 ];
 
 export function providerEntry(id: string): ProviderEntry | undefined {
