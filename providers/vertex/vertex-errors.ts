@@ -65,7 +65,9 @@ export function grpcCodeOf(error: unknown): number | undefined {
 }
 
 function bodyStatus(e: GoogleLikeError): number | undefined {
-  const data = e.response?.data;
+  // gaxios puts the JSON error body in `response.data`, or only in the message.
+  const data =
+    e.response?.data ?? (typeof e.message === 'string' && e.message.startsWith('{') ? e.message : undefined);
   let parsed: unknown = data;
   if (typeof data === 'string') {
     try {

@@ -63,6 +63,10 @@ export const VertexOptionsSchema = z.object({
       retries: z.number().int().nonnegative().optional(),
       baseDelayMs: z.number().nonnegative().optional(),
       maxDelayMs: z.number().nonnegative().optional(),
+      /** Waits between attempts; injectable so tests need no real time. @default setTimeout */
+      sleep: z
+        .custom<(ms: number, signal?: AbortSignal) => Promise<void>>((v) => typeof v === 'function')
+        .optional(),
     })
     .default({}),
 });

@@ -13,7 +13,7 @@ import type { JobEvent, JobRef, JobSnapshot, Model, Provider, SubmitContext } fr
 import { type RetryOptions, withRetry } from '../../src/retry.js';
 import { forStorage } from './vertex-auth.js';
 import { actualVertexCost, estimateVertexCost, inferencePriceFor } from './vertex-cost.js';
-import { grpcCodeOf, isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
+import { isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
 import { eventsSince, type ObservedState, vertexEvents } from './vertex-events.js';
 import { rawStateOf, vertexJobState } from './vertex-job-state.js';
 import { keyFilter, keyLabelValue } from './vertex-labels.js';
@@ -285,11 +285,9 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
       try {
         await read(`cancelling ${ref.remoteId}`, () => tuning.cancelTuningJob({ name: ref.remoteId }));
       } catch (error) {
-        // Cancelling a job that already ended is FAILED_PRECONDITION; that is not a failure to the user.
-        if (grpcCodeOf((error as PolytuneError).cause ?? error) === 9) {
-          const job = await getJob(ref.remoteId);
-          if (isTerminal(vertexJobState(rawStateOf(job.state)))) return;
-        }
+        // Cancelling a job that already ended is refused (FAILED_PRECONDITION); the user's wish holds.
+        const job = await getJob(ref.remoteId).catch(() => undefined);
+        if (job && isTerminal(vertexJobState(rawStateOf(job.state)))) return;
         throw error;
       }
     },

@@ -140,7 +140,7 @@ export function snapshotOf(ref: JobRef, job: TuningJob): JobSnapshot {
   const rawState = rawStateOf(job.state);
   const state = vertexJobState(rawState);
   const snapshot: JobSnapshot = { ref, state, rawState };
-  const detail = job.error?.message || stateDetail(rawState);
+  const detail = stateDetail(rawState) ?? (job.error?.message || undefined);
   if (detail) snapshot.detail = detail;
   const createdAt = isoTime(job.createTime);
   if (createdAt) snapshot.createdAt = createdAt;
