@@ -1,0 +1,41 @@
+import type { GraderOutcome } from './graders/grade.js';
+import type { CaseInput } from './suite.js';
+
+export type CaseStatus = 'pass' | 'fail' | 'error';
+
+/**
+ * One line of `<out>/results.jsonl`: one (model, case, repeat), written once
+ * when it finishes. `--resume` skips every key that already has a line.
+ */
+export interface CaseResult {
+  model: string;
+  id: string;
+  /** 0-based repeat index (`--repeats k`). */
+  repeat: number;
+  category: string;
+  status: CaseStatus;
+  /** Why it passed, failed or errored, in words. */
+  reason: string;
+  input: CaseInput;
+  expected?: string | number | boolean;
+  output?: string;
+  score?: number;
+  graders?: GraderOutcome[];
+  generator?: string;
+  latencyMs?: number;
+  tokens?: { input: number; output: number };
+  /** USD, from the model's price; absent when the model has none. */
+  cost?: number;
+  /** Served from the disk cache. */
+  cached?: boolean;
+  /** Attempts made, retries included. */
+  attempts?: number;
+  /** Error code for `error` results (e.g. TIMEOUT, RATE_LIMIT). */
+  errorCode?: string;
+  finishedAt: string;
+}
+
+/** The resume key of a result or a planned run. */
+export function resultKey(model: string, id: string, repeat: number): string {
+  return `${model}\u0000${id}\u0000${repeat}`;
+}

@@ -1,0 +1,247 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type Example, ExampleSchema } from '../src/dataset/example.js';
+import { type PreparedManifest, PreparedManifestSchema } from '../src/dataset/prepared-manifest.js';
+import { PolytuneError } from '../src/errors.js';
+import { caseId } from './case-id.js';
+import { deriveCase, resolveGenerators } from './generators/derive-case.js';
+import { hashFraction } from './generators/seeded-random.js';
+import {
+  type CaseSource,
+  type EvalCase,
+  EvalCaseSchema,
+  type GraderSpec,
+  type LoadedSuite,
+} from './suite.js';
+import { describeZodIssues } from './suite-loader.js';
+
+/**
+ * Streams a suite's cases (inline, JSONL files, the prepared test split, then
+ * generated cases) without holding them all in memory. Every case comes out
+ * with its id and its effective graders.
+ */
+export interface CaseStream {
+  /** Valid labels: the suite's, else those of its prepared folders. */
+  labels?: string[];
+  cases(): AsyncIterable<EvalCase>;
+}
+
+export const IMPLICIT_EQUALS: GraderSpec = {
+  type: 'equals',
+  trim: true,
+  ignoreCase: false,
+  collapseWhitespace: false,
+  ignorePunctuation: false,
+  unicode: 'NFC',
+};
+
+async function* readJsonLines(file: string): AsyncIterable<{ line: number; value: unknown }> {
+  let stream: ReturnType<typeof createReadStream>;
+  try {
+    stream = createReadStream(file, { encoding: 'utf8' });
+    await new Promise<void>((ok, fail) => stream.once('open', () => ok()).once('error', fail));
+  } catch (cause) {
+    throw new PolytuneError('INVALID_INPUT', `Cannot read ${file}.`, {
+      cause,
+      file,
+      hint: 'Check the path in the suite (relative to the suite file).',
+    });
+  }
+  let line = 0;
+  for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line++;
+    if (!text.trim()) continue;
+    try {
+      yield { line, value: JSON.parse(text) };
+    } catch (cause) {
+      throw new PolytuneError('INVALID_INPUT', `Line is not valid JSON: ${(cause as Error).message}`, {
+        file,
+        line,
+        cause,
+        hint: 'Each line must be one JSON object.',
+      });
+    }
+  }
+}
+
+async function readManifest(dir: string): Promise<PreparedManifest> {
+  const file = join(dir, 'manifest.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new PolytuneError('INVALID_INPUT', `Cannot read the prepared folder's manifest ${file}.`, {
+      cause,
+      file,
+      hint: 'Point `heldout:` at a folder written by `polytune data prepare`.',
+    });
+  }
+  const parsed = PreparedManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new PolytuneError(
+      'INVALID_INPUT',
+      `Invalid prepared manifest:\n${describeZodIssues(parsed.error)}`,
+      {
+        file,
+        hint: 'Re-run `polytune data prepare` to rewrite the folder.',
+      },
+    );
+  }
+  return parsed.data;
+}
+
+/** A prepared test example as an eval case; undefined for a chat example with no assistant turn to compare. */
+export function exampleToCase(example: Example, category: string, labels?: string[]): EvalCase | undefined {
+  switch (example.kind) {
+    case 'classification':
+      return {
+        id: example.id,
+        category,
+        input: example.text,
+        expected: example.label,
+        graders: [{ type: 'label', labels }],
+        meta: example.meta,
+      };
+    case 'completion':
+      return {
+        id: example.id,
+        category,
+        input: example.prompt,
+        expected: example.completion,
+        meta: example.meta,
+      };
+    case 'chat': {
+      const last = example.messages.map((m) => m.role).lastIndexOf('assistant');
+      const answer = example.messages[last]?.content;
+      if (last < 1 || answer == null) return undefined;
+      return {
+        id: example.id,
+        category,
+        input: example.messages.slice(0, last),
+        expected: answer,
+        meta: example.meta,
+      };
+    }
+    case 'preference':
+      return {
+        id: example.id,
+        category,
+        input: example.input,
+        expected: example.preferred,
+        meta: example.meta,
+      };
+  }
+}
+
+export async function openCaseStream(loaded: LoadedSuite): Promise<CaseStream> {
+  const { suite, baseDir } = loaded;
+  const manifests = new Map<string, PreparedManifest>();
+  for (const source of suite.sources) {
+    if ('heldout' in source) {
+      const dir = resolve(baseDir, source.heldout);
+      manifests.set(dir, await readManifest(dir));
+    }
+  }
+  const labels = suite.labels ?? [...manifests.values()].find((m) => m.labels?.length)?.labels;
+
+  const withDefaults = (c: EvalCase): EvalCase => ({
+    ...c,
+    graders: c.graders ?? suite.graders ?? (c.expected !== undefined ? [IMPLICIT_EQUALS] : []),
+  });
+
+  async function* fromSource(source: CaseSource): AsyncIterable<EvalCase> {
+    if ('file' in source) {
+      const file = resolve(baseDir, source.file);
+      for await (const { line, value } of readJsonLines(file)) {
+        const parsed = EvalCaseSchema.safeParse(
+          source.category && value && typeof value === 'object' && !('category' in value)
+            ? { ...value, category: source.category }
+            : value,
+        );
+        if (!parsed.success) {
+          throw new PolytuneError('INVALID_INPUT', `Invalid case:\n${describeZodIssues(parsed.error)}`, {
+            file,
+            line,
+            hint: 'Each line needs at least `input`; see evals/suite.schema.json (EvalCase).',
+          });
+        }
+        yield withDefaults({
+          ...parsed.data,
+          id: parsed.data.id ?? caseId(parsed.data.input, parsed.data.expected),
+        });
+      }
+    } else if ('heldout' in source) {
+      const dir = resolve(baseDir, source.heldout);
+      const manifest = manifests.get(dir) as PreparedManifest;
+      const file = join(dir, manifest.splits.test.file);
+      let count = 0;
+      for await (const { line, value } of readJsonLines(file)) {
+        if (source.limit !== undefined && count >= source.limit) break;
+        const parsed = ExampleSchema.safeParse(value);
+        if (!parsed.success) {
+          throw new PolytuneError(
+            'INVALID_INPUT',
+            `Invalid example in the test split:\n${describeZodIssues(parsed.error)}`,
+            {
+              file,
+              line,
+              hint: 'Re-run `polytune data prepare`; prepared files hold canonical examples.',
+            },
+          );
+        }
+        const c = exampleToCase(parsed.data, source.category, manifest.labels ?? labels);
+        if (c) {
+          count++;
+          yield withDefaults(c);
+        }
+      }
+    }
+  }
+
+  async function* baseCases(): AsyncIterable<EvalCase> {
+    for (const c of suite.cases) yield withDefaults({ ...c, id: c.id ?? caseId(c.input, c.expected) });
+    for (const source of suite.sources) if (!('generate' in source)) yield* fromSource(source);
+  }
+
+  async function* cases(): AsyncIterable<EvalCase> {
+    const seen = new Set<string>();
+    const check = (c: EvalCase): EvalCase => {
+      if (seen.has(c.id)) {
+        throw new PolytuneError('INVALID_INPUT', `Two cases share the id "${c.id}".`, {
+          file: loaded.file,
+          hint: 'Give every case a unique id; results and --resume are keyed by it.',
+        });
+      }
+      seen.add(c.id);
+      return c;
+    };
+    yield* mapCases(baseCases(), check);
+    for (const source of suite.sources) {
+      if (!('generate' in source)) continue;
+      const generators = resolveGenerators(source.generate);
+      let used = 0;
+      for await (const base of baseCases()) {
+        if (!source.from.includes(base.category)) continue;
+        if (source.rate < 1 && hashFraction(source.seed, base.id) >= source.rate) continue;
+        if (source.limit !== undefined && used >= source.limit) break;
+        used++;
+        for (const generator of generators) {
+          const derived = deriveCase(base, generator, source.seed, { labels, system: suite.system });
+          // The same generator listed by two sources yields the same id; keep the first.
+          if (derived && !seen.has(derived.id)) yield check(derived);
+        }
+      }
+    }
+  }
+
+  return { labels, cases };
+}
+
+async function* mapCases(
+  source: AsyncIterable<EvalCase>,
+  fn: (c: EvalCase) => EvalCase,
+): AsyncIterable<EvalCase> {
+  for await (const c of source) yield fn(c);
+}

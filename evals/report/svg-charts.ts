@@ -1,0 +1,125 @@
+import type { RunSummary } from '../aggregate.js';
+import { escapeHtml, money, ms, percent } from './escape.js';
+
+/** Inline SVG charts for report.html: no scripts, no external resources. */
+
+const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
+export const colour = (i: number) => COLOURS[i % COLOURS.length] as string;
+const f = (x: number) => x.toFixed(1);
+const text = (x: number, y: number, body: string, attrs = '') =>
+  `<text x="${f(x)}" y="${f(y)}" ${attrs}>${escapeHtml(body)}</text>`;
+
+function legend(models: string[], x: number, y: number): string {
+  return models
+    .map(
+      (m, i) =>
+        `<rect x="${f(x)}" y="${f(y + i * 16)}" width="10" height="10" fill="${colour(i)}"/>${text(x + 14, y + i * 16 + 9, m, 'font-size="11"')}`,
+    )
+    .join('');
+}
+
+/** Pass rate per category (and overall), one bar per model, Wilson interval whiskers. */
+export function passRateChart(summary: RunSummary): string {
+  const models = summary.models.map((m) => m.model);
+  const categories = ['overall', ...new Set(summary.models.flatMap((m) => Object.keys(m.categories)))];
+  const left = 44;
+  const top = 16;
+  const plotH = 200;
+  const groupW = Math.max(60, models.length * 22 + 20);
+  const width = left + categories.length * groupW + 180;
+  const height = top + plotH + 50;
+  const y = (v: number) => top + plotH * (1 - v);
+  const parts: string[] = [];
+  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+    parts.push(
+      `<line x1="${left}" x2="${f(left + categories.length * groupW)}" y1="${f(y(tick))}" y2="${f(y(tick))}" stroke="#e5e7eb"/>`,
+    );
+    parts.push(text(left - 6, y(tick) + 4, percent(tick, 0), 'font-size="10" text-anchor="end"'));
+  }
+  categories.forEach((category, ci) => {
+    const gx = left + ci * groupW + 10;
+    summary.models.forEach((m, mi) => {
+      const metric = category === 'overall' ? m : m.categories[category];
+      if (!metric) return;
+      const x = gx + mi * 22;
+      parts.push(
+        `<rect x="${f(x)}" y="${f(y(metric.passRate))}" width="16" height="${f(plotH * metric.passRate)}" fill="${colour(mi)}"><title>${escapeHtml(`${m.model} · ${category}: ${percent(metric.passRate)} [${percent(metric.interval.low)}, ${percent(metric.interval.high)}] n=${metric.n}`)}</title></rect>`,
+        `<line x1="${f(x + 8)}" x2="${f(x + 8)}" y1="${f(y(metric.interval.low))}" y2="${f(y(metric.interval.high))}" stroke="#111" stroke-width="1.5"/>`,
+        `<line x1="${f(x + 4)}" x2="${f(x + 12)}" y1="${f(y(metric.interval.low))}" y2="${f(y(metric.interval.low))}" stroke="#111"/>`,
+        `<line x1="${f(x + 4)}" x2="${f(x + 12)}" y1="${f(y(metric.interval.high))}" y2="${f(y(metric.interval.high))}" stroke="#111"/>`,
+      );
+    });
+    parts.push(
+      text(
+        gx + (models.length * 22) / 2 - 3,
+        top + plotH + 16,
+        category,
+        'font-size="11" text-anchor="middle"',
+      ),
+    );
+  });
+  parts.push(legend(models, left + categories.length * groupW + 16, top));
+  return `<svg role="img" aria-label="Pass rate by category" width="${f(width)}" height="${f(height)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+}
+
+/** Cost per 1,000 cases against pass rate, one point per model with its interval. */
+export function costAccuracyChart(summary: RunSummary): string {
+  const priced = summary.models.filter((m) => m.cost.priced);
+  if (priced.length === 0) return '<p class="muted">No model has a price, so there is no cost chart.</p>';
+  const left = 60;
+  const top = 16;
+  const w = 420;
+  const h = 220;
+  const maxCost = Math.max(...priced.map((m) => m.cost.per1k), 1e-9) * 1.15;
+  const x = (v: number) => left + (w * v) / maxCost;
+  const y = (v: number) => top + h * (1 - v);
+  const parts: string[] = [
+    `<line x1="${left}" x2="${left + w}" y1="${top + h}" y2="${top + h}" stroke="#9ca3af"/>`,
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + h}" stroke="#9ca3af"/>`,
+    text(left + w / 2, top + h + 32, 'cost per 1,000 cases (USD)', 'font-size="11" text-anchor="middle"'),
+    text(
+      14,
+      top + h / 2,
+      'pass rate',
+      `font-size="11" text-anchor="middle" transform="rotate(-90 14 ${top + h / 2})"`,
+    ),
+  ];
+  for (const tick of [0, 0.5, 1]) {
+    parts.push(text(left - 6, y(tick) + 4, percent(tick, 0), 'font-size="10" text-anchor="end"'));
+    parts.push(
+      text(x(maxCost * tick), top + h + 14, money(maxCost * tick), 'font-size="10" text-anchor="middle"'),
+    );
+  }
+  summary.models.forEach((m, i) => {
+    if (!m.cost.priced) return;
+    const px = x(m.cost.per1k);
+    parts.push(
+      `<line x1="${f(px)}" x2="${f(px)}" y1="${f(y(m.interval.low))}" y2="${f(y(m.interval.high))}" stroke="${colour(i)}" stroke-width="2"/>`,
+      `<circle cx="${f(px)}" cy="${f(y(m.passRate))}" r="5" fill="${colour(i)}"><title>${escapeHtml(`${m.model}: ${percent(m.passRate)} at ${money(m.cost.per1k)} per 1k`)}</title></circle>`,
+      text(px + 8, y(m.passRate) - 6, m.model, 'font-size="11"'),
+    );
+  });
+  return `<svg role="img" aria-label="Cost against accuracy" width="${left + w + 160}" height="${top + h + 44}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+}
+
+/** p50 / p95 / p99 latency per model, horizontal bars. */
+export function latencyChart(summary: RunSummary): string {
+  const left = 160;
+  const rowH = 18;
+  const w = 380;
+  const max = Math.max(...summary.models.map((m) => m.latency.p99), 1);
+  const parts: string[] = [];
+  let yy = 8;
+  summary.models.forEach((m, i) => {
+    parts.push(text(left - 8, yy + rowH * 1.5 + 4, m.model, 'font-size="11" text-anchor="end"'));
+    (['p50', 'p95', 'p99'] as const).forEach((q, qi) => {
+      const value = m.latency[q];
+      parts.push(
+        `<rect x="${left}" y="${f(yy + qi * rowH)}" width="${f((w * value) / max)}" height="${rowH - 4}" fill="${colour(i)}" fill-opacity="${1 - qi * 0.3}"/>`,
+        text(left + (w * value) / max + 4, yy + qi * rowH + 11, `${q} ${ms(value)}`, 'font-size="10"'),
+      );
+    });
+    yy += rowH * 3 + 12;
+  });
+  return `<svg role="img" aria-label="Latency" width="${left + w + 110}" height="${f(yy)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+}

@@ -1,0 +1,87 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { open, stat, truncate } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { redactValue } from '../src/redact.js';
+import type { CaseResult } from './case-result.js';
+
+/** Streams the results of a `results.jsonl`, skipping a torn last line. */
+export async function* readResultLines(file: string): AsyncIterable<CaseResult> {
+  let stream: ReturnType<typeof createReadStream>;
+  try {
+    await stat(file);
+    stream = createReadStream(file, { encoding: 'utf8' });
+  } catch {
+    return;
+  }
+  for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (!line.trim()) continue;
+    let value: CaseResult;
+    try {
+      value = JSON.parse(line) as CaseResult;
+    } catch {
+      continue; // a line cut short by a crash; its case runs again
+    }
+    if (value && typeof value.id === 'string' && typeof value.model === 'string') yield value;
+  }
+}
+
+/** Cuts a partial last line (a crash mid-write) so appended lines start on a line of their own. */
+export async function repairTail(file: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return;
+  }
+  if (size === 0) return;
+  const handle = await open(file, 'r');
+  let keep = -1;
+  try {
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return;
+    // Scan back for the last newline.
+    const chunk = Buffer.alloc(Math.min(size, 1 << 16));
+    let end = size;
+    while (end > 0 && keep < 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const index = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (index >= 0) keep = start + index + 1;
+      end = start;
+    }
+  } finally {
+    await handle.close();
+  }
+  await truncate(file, Math.max(0, keep));
+}
+
+/** Appends one redacted JSON line per finished case, honouring backpressure. */
+export class ResultsWriter {
+  private readonly stream: WriteStream;
+  private failure: Error | undefined;
+
+  constructor(
+    readonly file: string,
+    append: boolean,
+  ) {
+    this.stream = createWriteStream(file, { flags: append ? 'a' : 'w' });
+    this.stream.on('error', (error) => {
+      this.failure = error;
+    });
+  }
+
+  async write(result: CaseResult): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (!this.stream.write(`${JSON.stringify(redactValue(result))}\n`)) {
+      await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) =>
+      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    if (this.failure) throw this.failure;
+  }
+}

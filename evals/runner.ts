@@ -1,0 +1,414 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import PQueue from 'p-queue';
+import { isPolytuneError, PolytuneError } from '../src/errors.js';
+import type { GenerateRequest, Generation, Model } from '../src/provider.js';
+import { redact } from '../src/redact.js';
+import { type RetryPolicy, withRetry } from '../src/retry.js';
+import { Aggregator, type RunSummary } from './aggregate.js';
+import type { CaseResult } from './case-result.js';
+import { resultKey } from './case-result.js';
+import { openCaseStream } from './case-sources.js';
+import type { EvalEvent, RunStatus } from './eval-events.js';
+import { gradeCase } from './graders/grade.js';
+import type { GradeContext } from './graders/grader-types.js';
+import { writeReports } from './report/write-reports.js';
+import { ResultCache } from './result-cache.js';
+import { ResultsWriter, readResultLines, repairTail } from './results-log.js';
+import type { EvalCase, LoadedSuite, Suite } from './suite.js';
+import { TokenBudget } from './token-budget.js';
+
+export interface RunEvalOptions {
+  suite: LoadedSuite;
+  /** Models to evaluate, each on every case. Ids must be distinct. */
+  models: Model[];
+  /** Id of the model the others are compared with (McNemar, delta). It must be one of `models`. */
+  baseline?: string;
+  /** Folder for results.jsonl and the reports. */
+  out: string;
+  /** Requests in flight at once. @default 8 */
+  concurrency?: number;
+  /** Requests started per minute, per run. @default unlimited */
+  requestsPerMinute?: number;
+  /** Tokens per minute (input estimate + max output), per run. @default unlimited */
+  tokensPerMinute?: number;
+  /** Runs of each case per model, for consistency. @default 1 */
+  repeats?: number;
+  /** Keep results.jsonl and run only cases without a line. @default false */
+  resume?: boolean;
+  /** Cache folder, or false to bypass. @default '.polytune/eval-cache' */
+  cache?: string | false;
+  /** Time one case may take, retries included, before it ends as a TIMEOUT error. @default 120_000 */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** The judge for llm-judge graders: one model, or a resolver for graders that name a model ref. */
+  judge?: Model | ((ref: string | undefined) => Model | Promise<Model>);
+  /** Write results.json, summary.md, junit.xml, report.html at the end. @default true */
+  reports?: boolean;
+  onEvent?: (event: EvalEvent) => void;
+  signal?: AbortSignal;
+  /** Injectable waits and randomness for retries (tests). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface EvalRunResult {
+  status: RunStatus;
+  summary: RunSummary;
+  /** Results written by this run, and kept from before (`resume`). */
+  counts: { planned: number; written: number; resumed: number; errors: number; cached: number };
+  files: string[];
+}
+
+/** The request sent for a case: the suite's system message first, then the case input, with the suite's parameters. */
+export function buildRequest(testCase: EvalCase, suite: Suite): GenerateRequest {
+  const { input } = testCase;
+  let requestInput: GenerateRequest['input'] = input;
+  if (suite.system !== undefined) {
+    requestInput =
+      typeof input === 'string'
+        ? [
+            { role: 'system', content: suite.system },
+            { role: 'user', content: input },
+          ]
+        : input[0]?.role === 'system'
+          ? input
+          : [{ role: 'system', content: suite.system }, ...input];
+  }
+  const g = suite.generation;
+  return {
+    input: requestInput,
+    ...(g.maxTokens !== undefined ? { maxTokens: g.maxTokens } : {}),
+    temperature: g.temperature,
+    ...(g.topP !== undefined ? { topP: g.topP } : {}),
+    ...(g.stop !== undefined ? { stop: g.stop } : {}),
+    ...(g.seed !== undefined ? { seed: g.seed } : {}),
+  };
+}
+
+function estimateTokens(request: GenerateRequest): number {
+  const chars =
+    typeof request.input === 'string'
+      ? request.input.length
+      : request.input.reduce((n, m) => n + (m.content?.length ?? 0) + 4, 0);
+  return Math.ceil(chars / 4) + (request.maxTokens ?? 256);
+}
+
+function costOf(model: Model, usage: Generation['usage']): number | undefined {
+  if (!model.price || !usage) return undefined;
+  return (
+    (usage.inputTokens * model.price.inputPer1M + usage.outputTokens * model.price.outputPer1M) / 1_000_000
+  );
+}
+
+function describeError(error: unknown): { code: string; reason: string } {
+  if (isPolytuneError(error)) {
+    return {
+      code: error.code,
+      reason: redact(`${error.code}: ${error.message}${error.hint ? ` (${error.hint})` : ''}`),
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'PROVIDER', reason: redact(`model error: ${message}`) };
+}
+
+/**
+ * Runs every case of a suite against every model: streamed from the sources,
+ * queued with a concurrency and rate limit, retried through the one retry
+ * policy, cached on disk, graded, appended to `<out>/results.jsonl` as each
+ * one finishes, and folded into the summary. Every planned (model, case,
+ * repeat) ends as exactly one line: pass, fail or error, with a reason.
+ */
+export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
+  const { suite: loaded, models } = options;
+  const concurrency = options.concurrency ?? 8;
+  const repeats = options.repeats ?? 1;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new PolytuneError(
+      'USAGE',
+      `Expected concurrency to be an integer from 1 and up, got ${concurrency}.`,
+    );
+  }
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new PolytuneError('USAGE', `Expected repeats to be an integer from 1 and up, got ${repeats}.`);
+  }
+  if (models.length === 0)
+    throw new PolytuneError('USAGE', 'No model to evaluate.', { hint: 'Pass at least one --model.' });
+  const ids = models.map((m) => m.id);
+  if (new Set(ids).size !== ids.length) {
+    throw new PolytuneError('USAGE', `The same model is listed twice: ${ids.join(', ')}.`, {
+      hint: 'List each model once.',
+    });
+  }
+  if (options.baseline !== undefined && !ids.includes(options.baseline)) {
+    throw new PolytuneError(
+      'USAGE',
+      `The baseline ${options.baseline} is not one of the evaluated models (${ids.join(', ')}).`,
+      {
+        hint: 'The baseline must also be evaluated; pass it with --baseline and it is added to the models.',
+      },
+    );
+  }
+
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  const resultsFile = join(out, 'results.jsonl');
+  const aggregator = new Aggregator(ids, repeats, options.baseline);
+  const done = new Set<string>();
+  if (options.resume) {
+    await repairTail(resultsFile);
+    for await (const result of readResultLines(resultsFile)) {
+      const key = resultKey(result.model, result.id, result.repeat ?? 0);
+      if (done.has(key) || !ids.includes(result.model)) continue;
+      done.add(key);
+      aggregator.add(result);
+    }
+  }
+  const append = options.resume === true && (await stat(resultsFile).catch(() => undefined)) !== undefined;
+
+  const stream = await openCaseStream(loaded);
+  // One pass to count, so progress can show an ETA; cases are streamed again to run.
+  let caseCount = 0;
+  let total = 0;
+  for await (const c of stream.cases()) {
+    caseCount++;
+    for (let r = 0; r < repeats; r++) for (const id of ids) if (!done.has(resultKey(id, c.id, r))) total++;
+  }
+  const resumed = done.size;
+  const emit = options.onEvent ?? (() => undefined);
+  emit({ type: 'start', total, resumed, cases: caseCount, models: ids, out });
+
+  const cache =
+    options.cache === false ? undefined : new ResultCache(resolve(options.cache ?? '.polytune/eval-cache'));
+  const queue = new PQueue({
+    concurrency,
+    ...(options.requestsPerMinute
+      ? { intervalCap: options.requestsPerMinute, interval: 60_000, strict: true }
+      : {}),
+  });
+  const tokens = options.tokensPerMinute
+    ? new TokenBudget(
+        options.tokensPerMinute,
+        options.now,
+        options.sleep ? (ms) => (options.sleep as NonNullable<RunEvalOptions['sleep']>)(ms) : undefined,
+      )
+    : undefined;
+  const writer = new ResultsWriter(resultsFile, append);
+  const now = options.now ?? Date.now;
+  const counts = { planned: total, written: 0, resumed, errors: 0, cached: 0 };
+
+  const judgeModels = new Map<string, Promise<Model>>();
+  const resolveJudge = (ref: string | undefined): Promise<Model> => {
+    const judge = options.judge;
+    if (!judge) {
+      return Promise.reject(
+        new PolytuneError('INVALID_INPUT', 'An llm-judge grader needs a judge model.', {
+          hint: 'Pass --judge <model ref>, or `judge` to runEval.',
+          isRetryable: false,
+        }),
+      );
+    }
+    if (typeof judge !== 'function') return Promise.resolve(judge);
+    const key = ref ?? '';
+    let model = judgeModels.get(key);
+    if (!model) {
+      model = Promise.resolve(judge(ref));
+      judgeModels.set(key, model);
+    }
+    return model;
+  };
+
+  /** One model call: from the cache, or through the retry policy (then cached). */
+  const generate = async (
+    model: Model,
+    request: GenerateRequest,
+    signal: AbortSignal,
+    onRetry?: (attempt: number, delayMs: number, error: unknown) => void,
+    tally: { attempts: number } = { attempts: 0 },
+  ): Promise<{ generation: Generation; cached: boolean }> => {
+    const key = cache ? ResultCache.key(model.id, request) : '';
+    if (cache) {
+      const hit = await cache.get(key);
+      if (hit) return { generation: hit, cached: true };
+    }
+    const generation = await withRetry(
+      async () => {
+        tally.attempts++;
+        const settle = tokens ? await tokens.reserve(estimateTokens(request)) : undefined;
+        try {
+          const result = await model.generate(request, signal);
+          settle?.(
+            result.usage ? result.usage.inputTokens + result.usage.outputTokens : estimateTokens(request),
+          );
+          return result;
+        } catch (error) {
+          if (signal.aborted) throw signal.reason ?? error;
+          throw error;
+        }
+      },
+      {
+        ...options.retry,
+        signal,
+        random: options.random,
+        sleep: options.sleep,
+        onRetry: ({ attempt, delayMs, error }) => onRetry?.(attempt, delayMs, error),
+      },
+    );
+    if (cache) await cache.set(key, generation);
+    return { generation, cached: false };
+  };
+
+  const runOne = async (model: Model, testCase: EvalCase, repeat: number): Promise<CaseResult> => {
+    const base = {
+      model: model.id,
+      id: testCase.id,
+      repeat,
+      category: testCase.category,
+      input: testCase.input,
+      ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}),
+      ...(testCase.generator ? { generator: testCase.generator } : {}),
+    };
+    if (!testCase.graders || testCase.graders.length === 0) {
+      return {
+        ...base,
+        status: 'error',
+        errorCode: 'INVALID_INPUT',
+        reason:
+          'no grader: the case has no `expected` answer and no graders (add either, or suite `graders`)',
+        finishedAt: new Date(now()).toISOString(),
+      };
+    }
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () =>
+        timeout.abort(
+          new PolytuneError('TIMEOUT', `The case took longer than ${timeoutMs} ms.`, { isRetryable: false }),
+        ),
+      timeoutMs,
+    );
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    const tally = { attempts: 0 };
+    let generation: Generation | undefined;
+    let cached = false;
+    try {
+      const request = buildRequest(testCase, loaded.suite);
+      // Repeats of a case are distinct samples, so they must not share a cache entry.
+      const keyed = repeat > 0 ? { ...request, seed: (request.seed ?? 0) + repeat } : request;
+      const call = await generate(
+        model,
+        keyed,
+        signal,
+        (attempt, delayMs, error) =>
+          emit({
+            type: 'retry',
+            model: model.id,
+            id: testCase.id,
+            attempt,
+            delayMs,
+            reason: describeError(error).reason,
+          }),
+        tally,
+      );
+      generation = call.generation;
+      cached = call.cached;
+      const context: GradeContext = {
+        signal,
+        judge: async (ref, judgeRequest, judgeSignal) =>
+          (await generate(await resolveJudge(ref), judgeRequest, judgeSignal ?? signal)).generation,
+      };
+      const grade = await gradeCase(generation.text, testCase, context);
+      const usage = generation.usage;
+      return {
+        ...base,
+        status: grade.pass ? 'pass' : 'fail',
+        reason: grade.reason,
+        output: generation.text,
+        score: grade.score,
+        graders: grade.graders,
+        latencyMs: generation.latencyMs,
+        ...(usage ? { tokens: { input: usage.inputTokens, output: usage.outputTokens } } : {}),
+        ...(costOf(model, usage) !== undefined ? { cost: costOf(model, usage) } : {}),
+        cached,
+        attempts: tally.attempts,
+        finishedAt: new Date(now()).toISOString(),
+      };
+    } catch (error) {
+      const reasonError = timeout.signal.aborted && !options.signal?.aborted ? timeout.signal.reason : error;
+      const { code, reason } = describeError(reasonError);
+      return {
+        ...base,
+        status: 'error',
+        errorCode: code,
+        reason: tally.attempts > 1 ? `${reason} (after ${tally.attempts} attempts)` : reason,
+        ...(generation ? { output: generation.text, latencyMs: generation.latencyMs } : {}),
+        cached,
+        attempts: tally.attempts,
+        finishedAt: new Date(now()).toISOString(),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  let writeFailure: unknown;
+  const finish = async (result: CaseResult) => {
+    try {
+      await writer.write(result);
+    } catch (error) {
+      writeFailure ??= error;
+      return;
+    }
+    aggregator.add(result);
+    counts.written++;
+    if (result.status === 'error') counts.errors++;
+    if (result.cached) counts.cached++;
+    emit({ type: 'case', result, done: counts.written, total, errors: counts.errors, cached: counts.cached });
+  };
+
+  let status: RunStatus = 'complete';
+  try {
+    outer: for await (const testCase of stream.cases()) {
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        for (const model of models) {
+          if (options.signal?.aborted || writeFailure) break outer;
+          if (done.has(resultKey(model.id, testCase.id, repeat))) continue;
+          // Backpressure: only a few tasks wait in the queue, so memory does not grow with the suite.
+          if (queue.size >= concurrency * 2) await queue.onSizeLessThan(concurrency);
+          queue.add(async () => {
+            if (options.signal?.aborted) return;
+            await finish(await runOne(model, testCase, repeat));
+          });
+        }
+      }
+    }
+    await queue.onIdle();
+  } finally {
+    await writer.close();
+  }
+  if (writeFailure) {
+    throw new PolytuneError('INTERNAL', `Cannot write ${resultsFile}: ${(writeFailure as Error).message}`, {
+      cause: writeFailure,
+      hint: 'Check free disk space and permissions on the --out folder, then re-run with --resume.',
+    });
+  }
+  if (options.signal?.aborted || counts.written < total) status = 'cancelled';
+
+  const summary = aggregator.summary();
+  const files = [resultsFile];
+  if (options.reports !== false) {
+    files.push(
+      ...(await writeReports({
+        out,
+        resultsFile,
+        suite: loaded,
+        summary,
+        status,
+        models: ids,
+      })),
+    );
+  }
+  emit({ type: 'done', summary, files, status });
+  return { status, summary, counts, files };
+}
