@@ -37,6 +37,7 @@ export {
 } from './jobs/job-record.js';
 export * from './jobs/job-spec.js';
 export * from './jobs/job-state.js';
+export { loadPreparedData } from './jobs/load-prepared.js';
 export { resolveJob } from './jobs/resolve-job.js';
 export { parseJobSpec, type SubmitJobOptions, type SubmitJobResult, submitJob } from './jobs/submit-job.js';
 export { nextPollInterval, type WatchJobOptions, waitForJob, watchJob } from './jobs/wait-for-job.js';

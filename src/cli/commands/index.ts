@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { register as doctor } from './doctor.js';
+import { register as jobs } from './jobs.js';
+import { register as tune } from './tune.js';
 
 /**
  * Every `polytune <command>` registers itself here: one file per command
@@ -7,4 +9,4 @@ import { register as doctor } from './doctor.js';
  */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [doctor];
+export const commands: RegisterCommand[] = [doctor, tune, jobs];

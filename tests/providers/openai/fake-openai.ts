@@ -58,6 +58,8 @@ export class FakeOpenAI implements ConformanceBackend {
   /** Status a new file gets; `uploaded` files turn `processed` after `processingPolls` retrieves. */
   newFileStatus: 'processed' | 'uploaded' = 'processed';
   processingPolls = 1;
+  /** States applied one per job read (`GET /fine_tuning/jobs/{id}`), to let a poller see progress. */
+  autoAdvance: ScriptedState[] = [];
   private polls = new Map<string, number>();
   private seq = 0;
   private clock = 1_767_225_600; // 2026-01-01, seconds
@@ -79,6 +81,7 @@ export class FakeOpenAI implements ConformanceBackend {
     this.faults = [];
     this.cancels.clear();
     this.newFileStatus = 'processed';
+    this.autoAdvance = [];
   }
 
   // ConformanceBackend
@@ -273,7 +276,11 @@ export class FakeOpenAI implements ConformanceBackend {
       const job = this.job(m[1] as string);
       if (job instanceof Response) return job;
       const action = m[2];
-      if (method === 'GET' && !action) return json(200, job);
+      if (method === 'GET' && !action) {
+        const next = this.autoAdvance.shift();
+        if (next) this.setState(job.id, next);
+        return json(200, job);
+      }
       if (method === 'POST' && action === 'cancel') {
         this.cancels.add(job.id);
         this.setState(job.id, 'cancelled');
