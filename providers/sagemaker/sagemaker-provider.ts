@@ -342,11 +342,6 @@ export function createSageMakerProvider(
             }),
         },
       );
-      if (!(await describe(name, ctx.signal))) {
-        throw new PolytuneError('PROVIDER', `Training job ${name} was accepted but cannot be found.`, {
-          hint: 'Run the same command again: it re-attaches by name and never creates a second job.',
-        });
-      }
       emit(`training job ${name} created`);
       return ref;
     },
@@ -399,7 +394,14 @@ export function createSageMakerProvider(
           );
         }
         endpointName = deploymentNames(target.remoteId).endpointName;
-        promptModel = modelForJob(job).id;
+        // The catalogue picks the chat template; an entry removed since then falls back to the name.
+        promptModel = (() => {
+          try {
+            return modelForJob(job).id;
+          } catch {
+            return undefined;
+          }
+        })();
       }
       const endpoint = await endpointStatus(deployContext(), endpointName);
       if (endpoint?.EndpointStatus !== 'InService') {
