@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as deploy } from './deploy.js';
 import { register as doctor } from './doctor.js';
 import { register as jobs } from './jobs.js';
 import { register as tune } from './tune.js';
@@ -9,4 +10,4 @@ import { register as tune } from './tune.js';
  */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [doctor, tune, jobs];
+export const commands: RegisterCommand[] = [doctor, tune, jobs, deploy];

@@ -1,0 +1,147 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { JobLedger } from '../../../src/jobs/job-ledger.js';
+import { useTestServer } from '../../helpers/test-server.js';
+import { BUCKET, createFakeAws, type FakeAws, REGION, ROLE_ARN } from './fake-aws.js';
+
+/** `polytune deploy` / `undeploy` end to end: config → registry → provider → fake AWS → ledger. */
+const server = useTestServer();
+const KEY = 'clideploykey0001';
+const NAME = `polytune-${KEY}`;
+const ENV = {
+  AWS_ACCESS_KEY_ID: 'AKIDCLIFAKEFAKE',
+  AWS_SECRET_ACCESS_KEY: 'cli-fake-secret',
+  AWS_REGION: REGION,
+};
+const saved: Record<string, string | undefined> = {};
+
+let fake: FakeAws;
+let dir: string;
+let stdout: string[];
+
+beforeAll(() => {
+  for (const [k, v] of Object.entries(ENV)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+});
+afterAll(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+beforeEach(async () => {
+  fake = createFakeAws();
+  fake.endpointPollsUntilInService = 1;
+  server.use(...fake.handlers);
+  dir = await mkdtemp(join(tmpdir(), 'polytune-deploy-cli-'));
+  await writeFile(
+    join(dir, 'polytune.config.json'),
+    JSON.stringify({
+      ledgerDir: 'ledger',
+      providers: {
+        sagemaker: {
+          roleArn: ROLE_ARN,
+          bucket: BUCKET,
+          endpointPollMs: 1,
+          retry: { baseDelayMs: 1, maxDelayMs: 1 },
+        },
+      },
+    }),
+  );
+  // A completed job SageMaker knows, and its ledger record.
+  fake.jobs.set(NAME, {
+    request: {
+      OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/polytune/output/` },
+      InputDataConfig: [
+        {
+          ChannelName: 'model',
+          DataSource: {
+            S3DataSource: {
+              S3Uri: `s3://jumpstart-private-cache-prod-${REGION}/meta-training/train-meta-textgeneration-llama-3-1-8b-instruct/`,
+            },
+          },
+        },
+      ],
+    },
+    status: 'Completed',
+    secondary: 'Completed',
+    transitions: [{ Status: 'Completed', StartTime: 1_790_000_000 }],
+    stopRequested: false,
+  });
+  const ledger = new JobLedger({ dir: join(dir, 'ledger') });
+  const now = new Date().toISOString();
+  await ledger.write({
+    version: 1,
+    key: KEY,
+    provider: 'sagemaker',
+    remoteId: NAME,
+    spec: {
+      provider: 'sagemaker',
+      baseModel: 'meta-textgeneration-llama-3-1-8b-instruct',
+      method: 'sft',
+      hyperparameters: {},
+    },
+    datasetHashes: {},
+    uploads: [],
+    history: [],
+    createdAt: now,
+    updatedAt: now,
+  });
+  stdout = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const config = () => ['--config', join(dir, 'polytune.config.json')];
+const ledgerRecord = () => new JobLedger({ dir: join(dir, 'ledger') }).read(KEY);
+
+describe('polytune deploy / undeploy', () => {
+  it('deploys, records the endpoint in the ledger, and undeploy deletes all three and marks it deleted', async () => {
+    expect(await main(['deploy', KEY.slice(0, 10), ...config()])).toBe(0);
+    expect(stdout.join('')).toContain(`Endpoint ${NAME}: InService (1 × ml.g5.2xlarge)`);
+    expect(stdout.join('')).toContain(`polytune undeploy ${KEY.slice(0, 12)}`);
+    expect(fake.endpoints.get(NAME)?.status).toBe('InService');
+    const deployed = await ledgerRecord();
+    expect(deployed?.deployments).toEqual([
+      expect.objectContaining({ kind: 'sagemaker-endpoint', id: NAME, status: 'InService' }),
+    ]);
+    expect(deployed?.deployments?.[0]?.detail).toMatchObject({
+      instanceType: 'ml.g5.2xlarge',
+      region: REGION,
+    });
+
+    stdout.length = 0;
+    expect(await main(['undeploy', KEY, ...config(), '--json'])).toBe(0);
+    expect(JSON.parse(stdout.join(''))).toEqual({
+      key: KEY,
+      deleted: [`endpoint ${NAME}`, `endpoint config ${NAME}`, `model ${NAME}`],
+    });
+    expect([fake.endpoints.size, fake.endpointConfigs.size, fake.models.size]).toEqual([0, 0, 0]);
+    const after = await ledgerRecord();
+    expect(after?.deployments?.[0]).toMatchObject({ status: 'Deleted', deletedAt: expect.any(String) });
+  });
+
+  it('a failed endpoint stays in the ledger as Failed (so it is not forgotten) and exits 1', async () => {
+    fake.endpointFinalStatus = 'Failed';
+    expect(await main(['deploy', KEY, ...config()])).toBe(1);
+    const record = await ledgerRecord();
+    expect(record?.deployments?.[0]).toMatchObject({ id: NAME, status: 'Failed' });
+  });
+
+  it('rejects a bad instance count as usage (exit 2) and sends nothing', async () => {
+    expect(await main(['deploy', KEY, '--instance-count', '0', ...config()])).toBe(2);
+    expect(fake.calls).toHaveLength(0);
+  });
+});
