@@ -92,6 +92,7 @@ export function createLocalOnnxProvider(
     );
   }
   const options = parsed.data;
+  const settingsTraining = (settings as { training?: unknown }).training;
   const workDir = resolve(options.workDir);
   const jobsDir = join(workDir, 'jobs');
   const cacheDir = join(workDir, 'features');
@@ -117,11 +118,16 @@ export function createLocalOnnxProvider(
         },
       );
     }
+    // zod fills defaults even in a partial schema: keep only the keys the user set.
+    const given = (raw: unknown, value: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(value).filter(([k]) => typeof raw === 'object' && raw !== null && k in raw),
+      );
     return ClassifierConfigSchema.parse({
       device: options.device,
-      ...options.training,
+      ...given(settingsTraining, options.training),
       ...fromSpec,
-      ...extra.data,
+      ...given(spec.extra, extra.data),
     });
   }
 

@@ -55,6 +55,9 @@ describe('local-onnx provider', () => {
     const epochs = events.filter((e) => e.kind === 'metric' && e.metrics?.valid_loss !== undefined);
     expect(epochs.length).toBeGreaterThanOrEqual(2);
     expect(epochs[0]?.metrics).toMatchObject({ epoch: 1 });
+    // hyperparameters.epochs (12) is honoured over the training default (30).
+    expect(Math.max(...epochs.map((e) => e.metrics?.epoch ?? 0))).toBeLessThanOrEqual(12);
+    expect(epochs.some((e) => e.message.includes('/12'))).toBe(true);
     expect(epochs[0]?.metrics?.train_accuracy).toBeGreaterThanOrEqual(0);
     const lastId = events[events.length - 1]?.id as string;
     expect(await collect(provider.events(ref, lastId))).toEqual([]);
