@@ -130,7 +130,9 @@ describe('local classifier', () => {
         outDir: join(root, 'out'),
         cacheDir: join(root, 'cache'),
         hooks: {
-          onEpoch: () => void (epochs += 1),
+          onEpoch: () => {
+            epochs += 1;
+          },
           shouldStop: () => stopAfterEpoch !== undefined && epochs >= stopAfterEpoch,
         },
       });
