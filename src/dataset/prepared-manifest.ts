@@ -34,6 +34,18 @@ export const DroppedRecordSchema = z.object({
 });
 export type DroppedRecord = z.infer<typeof DroppedRecordSchema>;
 
+/** A validation or test example that near-duplicates a training example. */
+export const LeakagePairSchema = z.object({
+  split: z.enum(['validation', 'test']),
+  id: z.string(),
+  line: z.number().int().optional(),
+  trainId: z.string(),
+  trainLine: z.number().int().optional(),
+  /** Estimated Jaccard similarity (MinHash over character 5-grams). */
+  similarity: z.number(),
+});
+export type LeakagePair = z.infer<typeof LeakagePairSchema>;
+
 export const PreparedManifestSchema = z.object({
   version: z.literal(1),
   createdBy: z.string(),
@@ -48,6 +60,8 @@ export const PreparedManifestSchema = z.object({
   /** DatasetStats, stored as written. */
   stats: z.record(z.string(), z.unknown()),
   labels: z.array(z.string()).optional(),
+  /** Leakage check across splits (added after v1's first release; absent in older manifests). */
+  leakage: z.array(LeakagePairSchema).optional(),
 });
 export type PreparedManifest = z.infer<typeof PreparedManifestSchema>;
 
