@@ -1,5 +1,13 @@
 // The public API of polytune. Re-exports only; everything else is internal.
 
+export type { OpenAIProviderSettings } from '../providers/openai/openai-options.js';
+export { OPENAI_PRICES } from '../providers/openai/openai-prices.js';
+export {
+  createOpenAIProvider,
+  type OpenAICheckpoint,
+  type OpenAIProvider,
+  type OpenAIProviderDeps,
+} from '../providers/openai/openai-provider.js';
 export type {
   DeployOptions as SageMakerDeployOptions,
   SageMakerDeployment,

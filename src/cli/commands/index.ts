@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { register as deploy } from './deploy.js';
 import { register as doctor } from './doctor.js';
+import { register as evalCommand } from './eval.js';
+import { register as gate } from './gate.js';
 import { register as jobs } from './jobs.js';
 import { register as tune } from './tune.js';
 
@@ -10,4 +12,4 @@ import { register as tune } from './tune.js';
  */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [doctor, tune, jobs, deploy];
+export const commands: RegisterCommand[] = [doctor, tune, jobs, deploy, evalCommand, gate];
