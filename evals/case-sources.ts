@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Example, ExampleSchema } from '../src/dataset/example.js';
-import { type PreparedManifest, PreparedManifestSchema } from '../src/dataset/prepared-manifest.js';
+import type { Example } from '../src/dataset/example.js';
+import type { PreparedManifest } from '../src/dataset/prepared-manifest.js';
+import { readExamples, readPrepared } from '../src/dataset/read-prepared.js';
 import { PolytuneError } from '../src/errors.js';
 import { caseId } from './case-id.js';
 import { deriveCase, resolveGenerators } from './generators/derive-case.js';
@@ -67,29 +67,7 @@ async function* readJsonLines(file: string): AsyncIterable<{ line: number; value
 }
 
 async function readManifest(dir: string): Promise<PreparedManifest> {
-  const file = join(dir, 'manifest.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (cause) {
-    throw new PolytuneError('INVALID_INPUT', `Cannot read the prepared folder's manifest ${file}.`, {
-      cause,
-      file,
-      hint: 'Point `heldout:` at a folder written by `polytune data prepare`.',
-    });
-  }
-  const parsed = PreparedManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new PolytuneError(
-      'INVALID_INPUT',
-      `Invalid prepared manifest:\n${describeZodIssues(parsed.error)}`,
-      {
-        file,
-        hint: 'Re-run `polytune data prepare` to rewrite the folder.',
-      },
-    );
-  }
-  return parsed.data;
+  return (await readPrepared(dir)).manifest;
 }
 
 /** A prepared test example as an eval case; undefined for a chat example with no assistant turn to compare. */
@@ -177,21 +155,9 @@ export async function openCaseStream(loaded: LoadedSuite): Promise<CaseStream> {
       const manifest = manifests.get(dir) as PreparedManifest;
       const file = join(dir, manifest.splits.test.file);
       let count = 0;
-      for await (const { line, value } of readJsonLines(file)) {
+      for await (const example of readExamples(file)) {
         if (source.limit !== undefined && count >= source.limit) break;
-        const parsed = ExampleSchema.safeParse(value);
-        if (!parsed.success) {
-          throw new PolytuneError(
-            'INVALID_INPUT',
-            `Invalid example in the test split:\n${describeZodIssues(parsed.error)}`,
-            {
-              file,
-              line,
-              hint: 'Re-run `polytune data prepare`; prepared files hold canonical examples.',
-            },
-          );
-        }
-        const c = exampleToCase(parsed.data, source.category, manifest.labels ?? labels);
+        const c = exampleToCase(example, source.category, manifest.labels ?? labels);
         if (c) {
           count++;
           yield withDefaults(c);

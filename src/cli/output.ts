@@ -18,6 +18,14 @@ export const out = {
   info(text: string): void {
     process.stderr.write(`${redact(text)}\n`);
   },
+  /** Redraws one live status line on stderr (terminals only; see `isInteractive`). */
+  status(text: string): void {
+    process.stderr.write(`\r\x1b[2K${redact(text)}`);
+  },
+  /** Ends a live status line so the next output starts on a fresh line. */
+  endStatus(): void {
+    process.stderr.write('\r\x1b[2K');
+  },
 };
 
 /** True when progress may be drawn live (a terminal, not CI). */

@@ -288,6 +288,7 @@ describe('held-out source', () => {
       `${ex('t1', 'where is my card', 'card_arrival')}\n${ex('t2', 'card stolen', 'lost_card')}\n`,
     );
     await writeFile(join(prepared, 'train.jsonl'), `${ex('r1', 'TRAINING ONLY', 'card_arrival')}\n`);
+    await writeFile(join(prepared, 'validation.jsonl'), '');
     const split = (file: string, count: number) => ({ file, count, sha256: 'x' });
     await writeFile(
       join(prepared, 'manifest.json'),

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { evaluateGate, type GateResult } from '../../../evals/gate.js';
+import { readResultsSummary } from '../../../evals/report/results-json.js';
+import { loadThresholdsFile } from '../../../evals/thresholds-file.js';
+import { PolytuneError } from '../../errors.js';
+import { out } from '../output.js';
+
+interface GateFlags {
+  thresholds?: string;
+  threshold?: string[];
+  useInterval?: boolean;
+  model?: string[];
+  json?: boolean;
+}
+
+const fmt = (x: number | undefined) =>
+  x === undefined ? 'n/a' : Math.abs(x) >= 10 ? x.toFixed(1) : +x.toPrecision(4);
+
+/** Prints each threshold with its measured value and interval; returns the exit code. */
+export function printGate(result: GateResult, json: boolean): number {
+  if (json) out.json(result);
+  else {
+    for (const line of result.lines) {
+      const interval = line.interval ? ` [${fmt(line.interval.low)}, ${fmt(line.interval.high)}]` : '';
+      out.line(
+        `${line.pass ? 'PASS' : 'FAIL'}  ${line.threshold}  ${line.model}: ${line.measured === undefined ? '' : `measured ${fmt(line.measured)}${interval}; `}${line.reason}`,
+      );
+    }
+    out.line(
+      result.pass
+        ? `gate passed (${result.lines.length} checks)`
+        : `gate FAILED (${result.lines.filter((l) => !l.pass).length} of ${result.lines.length} checks)`,
+    );
+  }
+  return result.pass ? 0 : 1;
+}
+
+export async function runGate(file: string, flags: GateFlags): Promise<number> {
+  const results = await readResultsSummary(file);
+  let thresholds = results.suite.thresholds;
+  let useInterval = flags.useInterval ?? false;
+  if (flags.thresholds) {
+    const loaded = await loadThresholdsFile(flags.thresholds);
+    thresholds = loaded.thresholds;
+    useInterval = flags.useInterval ?? loaded.useInterval;
+  }
+  if (flags.threshold?.length) thresholds = flags.threshold;
+  if (thresholds.length === 0) {
+    throw new PolytuneError('USAGE', 'No thresholds to check.', {
+      hint: 'Add `thresholds` to the suite, or pass --thresholds <file> or --threshold "passRate >= 0.9".',
+    });
+  }
+  if (results.status !== 'complete')
+    out.error(`warning: ${file} is from a ${results.status} run; not every case has a result.`);
+  return printGate(
+    evaluateGate(results.summary, thresholds, {
+      useInterval,
+      ...(flags.model ? { models: flags.model } : {}),
+    }),
+    flags.json ?? false,
+  );
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('gate')
+    .description('Check an eval results.json against thresholds; exit 0 when all hold, 1 when any fails')
+    .argument('<results.json>', 'results.json written by `polytune eval`')
+    .option(
+      '--thresholds <file>',
+      'YAML/JSON list of thresholds (default: the suite thresholds recorded in results.json)',
+    )
+    .option(
+      '--threshold <expr>',
+      'a threshold, e.g. "passRate >= 0.9" (repeatable; replaces the others)',
+      collect,
+    )
+    .option(
+      '--use-interval',
+      'compare the 95% interval bound (lower for >=, upper for <=) instead of the point estimate',
+    )
+    .option('--model <id>', 'check only this model (repeatable)', collect)
+    .option('--json', 'print the gate result as JSON')
+    .addHelpText(
+      'after',
+      '\nMetrics: passRate, meanScore, errored, latency.p50|p95|p99|mean, cost.per1k|total, tokens.input|output,\n' +
+        '         consistency.rate, categories.<name>.<metric>, vsBaseline.delta|pValue. A trailing % divides by 100.',
+    )
+    .action(async (file: string, flags: GateFlags) => {
+      process.exitCode = await runGate(file, flags);
+    });
+}

@@ -1,0 +1,68 @@
+import { PolytuneError } from '../errors.js';
+import { currentState } from '../jobs/job-record.js';
+import { resolveJob } from '../jobs/resolve-job.js';
+import type { Model } from '../provider.js';
+import type { ProviderContext } from './provider-settings.js';
+
+/**
+ * `--model` refs: `<provider>:<what that provider serves>` or `job:<ledger id>`
+ * for a finished job's tuned model. Resolution goes through the provider
+ * registry (lazily loaded) and the job ledger; evals only ever see the Model.
+ */
+export const MODEL_REF_FORMS = [
+  'openai:<model>            e.g. openai:gpt-4o-mini or openai:ft:gpt-4o-mini:acme::abc123',
+  'vertex:<endpoint>         e.g. vertex:projects/p/locations/us-central1/endpoints/123',
+  'sagemaker:<endpoint>      e.g. sagemaker:my-endpoint',
+  'local-onnx:<dir>          e.g. local-onnx:./models/banking77',
+  'job:<ledger id>           a finished job: its key, key prefix or remote id (see `polytune jobs list`)',
+] as const;
+
+const formsHint = () => `Use one of:\n  ${MODEL_REF_FORMS.join('\n  ')}`;
+
+export function parseModelRef(ref: string): { scheme: string; rest: string } {
+  const at = ref.indexOf(':');
+  const scheme = at > 0 ? ref.slice(0, at) : '';
+  const rest = at > 0 ? ref.slice(at + 1) : '';
+  if (!scheme || !rest) {
+    throw new PolytuneError('USAGE', `Cannot read the model ref ${JSON.stringify(ref)}.`, {
+      hint: formsHint(),
+    });
+  }
+  return { scheme, rest };
+}
+
+export async function resolveModelRef(
+  ref: string,
+  context: Pick<ProviderContext, 'ledger' | 'provider'>,
+): Promise<Model> {
+  const { scheme, rest } = parseModelRef(ref);
+  if (scheme === 'job') {
+    const record = await resolveJob(context.ledger, rest);
+    const state = currentState(record);
+    if (state.state !== 'succeeded' || !record.remoteId) {
+      throw new PolytuneError(
+        'USAGE',
+        `Job ${record.key.slice(0, 12)} on ${record.provider} is ${state.state}${state.rawState ? ` (${state.rawState})` : ''}, so it has no model to evaluate yet.`,
+        { hint: `Wait for it with \`polytune jobs wait ${record.key.slice(0, 12)}\`, then run eval again.` },
+      );
+    }
+    const provider = await context.provider(record.provider);
+    return provider.model({ provider: record.provider, key: record.key, remoteId: record.remoteId });
+  }
+  let provider: Awaited<ReturnType<ProviderContext['provider']>>;
+  try {
+    provider = await context.provider(scheme);
+  } catch (error) {
+    if (error instanceof PolytuneError && error.code === 'USAGE') {
+      throw new PolytuneError(
+        'USAGE',
+        `Unknown model ref scheme ${JSON.stringify(scheme)} in ${JSON.stringify(ref)}.`,
+        {
+          hint: formsHint(),
+        },
+      );
+    }
+    throw error;
+  }
+  return provider.model(rest);
+}
