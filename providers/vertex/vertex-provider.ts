@@ -60,7 +60,13 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.keyFilename ? { keyFilename: opts.keyFilename } : {}),
   } as ClientOptions;
-  const tuning = new aiplatform.v1.GenAiTuningServiceClient(clientOptions);
+  // Clients are built on first use: constructing one already resolves credentials (and on a
+  // machine without ADC probes the GCE metadata server), which a dry run must not do.
+  let tuningClient: InstanceType<typeof aiplatform.v1.GenAiTuningServiceClient> | undefined;
+  const tuning = () => {
+    tuningClient ??= new aiplatform.v1.GenAiTuningServiceClient(clientOptions);
+    return tuningClient;
+  };
   let prediction: InstanceType<typeof aiplatform.v1.PredictionServiceClient> | undefined;
   let storage: Storage | undefined;
   const prices: PriceTable = mergePrices(VERTEX_PRICES, opts.prices);
@@ -109,7 +115,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
   }
 
   async function getJob(name: string, signal?: AbortSignal): Promise<TuningJob> {
-    const [job] = await read(`reading tuning job ${name}`, () => tuning.getTuningJob({ name }), signal);
+    const [job] = await read(`reading tuning job ${name}`, () => tuning().getTuningJob({ name }), signal);
     const raw = rawStateOf(job.state);
     if (UNTIMED_STATES.has(raw) || /^\d+$/.test(raw)) {
       const seen = observed.get(name) ?? [];
@@ -130,7 +136,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
       const [jobs, , response] = await read(
         'listing tuning jobs',
         () =>
-          tuning.listTuningJobs(
+          tuning().listTuningJobs(
             { parent, filter: keyFilter(key), pageSize: 100, pageToken },
             { autoPaginate: false },
           ),
@@ -243,7 +249,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
             if (found) return found;
           }
           try {
-            const [job] = await tuning.createTuningJob({ parent, tuningJob });
+            const [job] = await tuning().createTuningJob({ parent, tuningJob });
             ctx.onEvent?.({
               id: `created:${job.name}`,
               at: isoTime(job.createTime) ?? new Date().toISOString(),
@@ -283,7 +289,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
 
     async cancel(ref) {
       try {
-        await read(`cancelling ${ref.remoteId}`, () => tuning.cancelTuningJob({ name: ref.remoteId }));
+        await read(`cancelling ${ref.remoteId}`, () => tuning().cancelTuningJob({ name: ref.remoteId }));
       } catch (error) {
         // Cancelling a job that already ended is refused (FAILED_PRECONDITION); the user's wish holds.
         const job = await getJob(ref.remoteId).catch(() => undefined);
