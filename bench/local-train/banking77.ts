@@ -6,7 +6,7 @@
  *   npx tsx bench/local-train/banking77.ts [--seeds 0,1,2] [--device cpu|cuda|auto]
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -88,12 +88,13 @@ for (const seed of seeds) {
     },
   });
   const seconds = (performance.now() - t0) / 1000;
+  const bytes = (await stat(join(work, 'model', 'model.onnx'))).size;
   const model = await loadClassifierModel(join(work, 'model'), 'cpu');
   const acc = await accuracy(model);
   await model.close?.();
   results.push(acc);
   process.stdout.write(
-    `seed ${seed}: test accuracy ${acc.toFixed(4)} (val ${manifest.metrics.valAccuracy?.toFixed(4)}, head alone val ${manifest.metrics.headValAccuracy?.toFixed(4)}, word-count weight ${manifest.wordCountWeight}, head epochs ${manifest.history.head.length}, word epochs ${manifest.history.wordCounts.length}) in ${seconds.toFixed(1)} s on ${manifest.device}; +${manifest.addedWords.withVector}/${manifest.addedWords.withoutVector} words; phases ${JSON.stringify(phases)}\n`,
+    `seed ${seed}: test accuracy ${acc.toFixed(4)} (val ${manifest.metrics.valAccuracy?.toFixed(4)}, head alone val ${manifest.metrics.headValAccuracy?.toFixed(4)}, word-count weight ${manifest.wordCountWeight}, head epochs ${manifest.history.head.length}, word epochs ${manifest.history.wordCounts.length}) in ${seconds.toFixed(1)} s on ${manifest.device}; model.onnx ${(bytes / 1e6).toFixed(2)} MB; +${manifest.addedWords.withVector}/${manifest.addedWords.withoutVector} words; phases ${JSON.stringify(phases)}\n`,
   );
   await rm(work, { recursive: true, force: true });
 }
