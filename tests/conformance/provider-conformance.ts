@@ -6,15 +6,24 @@
  *
  *   import { describeProviderConformance } from './provider-conformance.js';
  *
+ *   const fake = new FakeOpenAI();                     // your scriptable fake (implements ConformanceBackend)
+ *   useTestServer(...fakeOpenAIHandlers(fake));        // msw, or a node:http server on 127.0.0.1
  *   describeProviderConformance('openai', async () => {
- *     const backend = createFakeOpenAIBackend();        // your scriptable fake (msw or 127.0.0.1 server)
+ *     fake.reset();
+ *     const data = await writePreparedFixture();       // a prepared folder (tests/helpers/prepared-fixture.ts)
  *     return {
- *       provider: createOpenAIProvider({ apiKey: 'sk-test', baseURL: backend.url }),
- *       backend,                                       // implements ConformanceBackend below
+ *       provider: createOpenAIProvider({ apiKey: 'sk-test', baseURL: FAKE_OPENAI_BASE }, { sleep: async () => {} }),
+ *       backend: fake,
  *       spec: { provider: 'openai', baseModel: 'gpt-4o-mini-2024-07-18', method: 'sft', hyperparameters: {} },
- *       data: await writePreparedFixture(),            // a prepared folder (tests/helpers/prepared-fixture.ts)
+ *       data,
+ *       cleanup: () => rm(data.dir, { recursive: true, force: true }),
  *     };
  *   });
+ *
+ * Worked examples: `openai.conformance.test.ts` (msw fake) and
+ * `in-memory.conformance.test.ts` (the reference in-memory provider). Make the
+ * provider's retry delays and polling sleeps injectable so the suite runs in
+ * milliseconds; no test may sleep on the wall clock.
  *
  * `setup` runs before every test, so each test starts from an empty backend.
  * If the fake lives in msw, call `useTestServer(...)` at the top of the test
@@ -37,10 +46,16 @@
  *    their zero value, e.g. Vertex `JOB_STATE_UNSPECIFIED`), the raw status the
  *    provider is expected to report instead. It must still be non-terminal.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PreparedData } from '../../src/dataset/prepared-manifest.js';
+import { JobLedger } from '../../src/jobs/job-ledger.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import { isTerminal, JOB_STATES, type JobState } from '../../src/jobs/job-state.js';
+import { submitJob } from '../../src/jobs/submit-job.js';
+import { waitForJob } from '../../src/jobs/wait-for-job.js';
 import type { JobEvent, JobRef, Provider } from '../../src/provider.js';
 
 export type ScriptedState = 'queued' | 'validating' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -219,6 +234,35 @@ export function describeProviderConformance(name: string, setup: () => Promise<C
       expect(generation.text).toBe(ctx.backend.generationText);
       expect(generation.latencyMs).toBeGreaterThanOrEqual(0);
       await model.close?.();
+    });
+
+    it('works with the jobs core: submitJob records and re-attaches, waitForJob reaches the end', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'polytune-conformance-'));
+      try {
+        const ledger = new JobLedger({ dir });
+        const first = await submitJob(ctx.provider, ctx.spec, ctx.data, { ledger });
+        const second = await submitJob(ctx.provider, ctx.spec, ctx.data, { ledger });
+        expect(second.reattached).toBe(true);
+        expect(second.ref).toEqual(first.ref);
+        expect(await ctx.backend.jobCount()).toBe(1);
+        const steps: ScriptedState[] = ['queued', 'running', 'succeeded'];
+        let sleeps = 0;
+        const final = await waitForJob(ctx.provider, first.ref, {
+          ledger,
+          sleep: async () => {
+            sleeps += 1;
+            if (sleeps > 10) throw new Error('the job never reached a terminal state');
+            const next = steps.shift();
+            if (next) await ctx.backend.setState(first.ref.remoteId, next);
+          },
+        });
+        expect(final.state).toBe('succeeded');
+        const record = await ledger.read(first.ref.key);
+        expect(record?.remoteId).toBe(first.ref.remoteId);
+        expect(record?.history[record.history.length - 1]?.state).toBe('succeeded');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('refuses a Model handle for a job that has not succeeded', async () => {
