@@ -103,6 +103,30 @@ export function toPolytuneError(error: unknown, action: OpenAIAction): PolytuneE
     }
     return new PolytuneError('PROVIDER', `OpenAI failed to ${action} (${status}): ${detail}`, options);
   }
+  // Failures while reading a response body surface as plain errors, not APIConnectionError:
+  // undici's `TypeError: terminated` (connection reset mid-body) and a SyntaxError (cut or garbled JSON).
+  if (error instanceof TypeError && error.message === 'terminated') {
+    return new PolytuneError(
+      'PROVIDER',
+      `The connection to OpenAI broke off mid-response while trying to ${action}.`,
+      {
+        cause: error,
+        isRetryable: true,
+        hint: 'A network fault; retried automatically. Check the network and any proxy if it persists.',
+      },
+    );
+  }
+  if (error instanceof SyntaxError) {
+    return new PolytuneError(
+      'PROVIDER',
+      `OpenAI sent a response that is not valid JSON while trying to ${action}.`,
+      {
+        cause: error,
+        isRetryable: true,
+        hint: 'Retried automatically; if it persists, check OPENAI_BASE_URL / baseURL points at an OpenAI-compatible API.',
+      },
+    );
+  }
   return new PolytuneError(
     'INTERNAL',
     `Unexpected error while trying to ${action}: ${redact(String((error as Error)?.message ?? error))}`,
