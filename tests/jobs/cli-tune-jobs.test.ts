@@ -47,9 +47,7 @@ afterEach(async () => {
   await rm(data.dir, { recursive: true, force: true });
 });
 
-async function cli(
-  ...args: string[]
-): Promise<{
+async function cli(...args: string[]): Promise<{
   stdout: string;
   stderr: string;
   error?: { code?: string; message: string };
