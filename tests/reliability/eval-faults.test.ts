@@ -148,7 +148,7 @@ async function expectAccounted({ run, results }: Run) {
 const byId = (r: Run, id: string) => r.results.find((x) => x.id === id) as CaseResult;
 
 /** Requests for each prompt never exceed the retry budget. */
-function expectBounded(r: Run) {
+function expectBounded() {
   for (const [p, n] of server?.requestsByPrompt ?? []) {
     expect(n, `requests for ${p}`).toBeLessThanOrEqual(RETRIES + 1);
   }
@@ -167,7 +167,7 @@ describe('eval runner against a faulty OpenAI-compatible server', () => {
       { concurrency: 1 },
     );
     await expectAccounted(r);
-    expectBounded(r);
+    expectBounded();
     expect(byId(r, 'c2')).toMatchObject({ status: 'pass', attempts: 3 });
     expect(byId(r, 'c3')).toMatchObject({ status: 'error', errorCode: 'RATE_LIMIT', attempts: RETRIES + 1 });
     expect(byId(r, 'c3').reason).toMatch(/rate limit.*after 4 attempts/i);
@@ -199,7 +199,7 @@ describe('eval runner against a faulty OpenAI-compatible server', () => {
       return undefined;
     });
     await expectAccounted(r);
-    expectBounded(r);
+    expectBounded();
     expect(byId(r, 'c4')).toMatchObject({ status: 'pass', attempts: 2 });
     expect(byId(r, 'c5')).toMatchObject({ status: 'pass', attempts: 3 });
     expect(byId(r, 'c6')).toMatchObject({ status: 'error', errorCode: 'PROVIDER', attempts: RETRIES + 1 });
@@ -215,7 +215,7 @@ describe('eval runner against a faulty OpenAI-compatible server', () => {
       return undefined;
     });
     await expectAccounted(r);
-    expectBounded(r);
+    expectBounded();
     expect(byId(r, 'c8')).toMatchObject({ status: 'pass', attempts: 2 });
     expect(byId(r, 'c9')).toMatchObject({ status: 'error', attempts: RETRIES + 1 });
     expect(byId(r, 'c9')).toMatchObject({ errorCode: 'PROVIDER' });
@@ -232,7 +232,7 @@ describe('eval runner against a faulty OpenAI-compatible server', () => {
       { requestTimeoutMs: 150, timeoutMs: 10_000 },
     );
     await expectAccounted(r);
-    expectBounded(r);
+    expectBounded();
     expect(byId(r, 'c10')).toMatchObject({ status: 'pass', attempts: 2 });
     expect(byId(r, 'c11')).toMatchObject({ status: 'error', errorCode: 'TIMEOUT' });
     expect(byId(r, 'c11').reason).toMatch(/did not answer in time/);
@@ -256,7 +256,7 @@ describe('eval runner against a faulty OpenAI-compatible server', () => {
       return undefined;
     });
     await expectAccounted(r);
-    expectBounded(r);
+    expectBounded();
     expect(byId(r, 'c3')).toMatchObject({ status: 'error', errorCode: 'PROVIDER', attempts: RETRIES + 1 });
     expect(byId(r, 'c3').reason).toMatch(/not valid JSON.*after 4 attempts/);
     expect(byId(r, 'c3').output).toBeUndefined();
@@ -270,7 +270,7 @@ describe('eval runner against a faulty OpenAI-compatible server', () => {
       return undefined;
     });
     await expectAccounted(r);
-    expectBounded(r);
+    expectBounded();
     expect(byId(r, 'c4')).toMatchObject({ status: 'pass', attempts: 2 });
     expect(byId(r, 'c5')).toMatchObject({ status: 'error', errorCode: 'PROVIDER', attempts: RETRIES + 1 });
     expect(byId(r, 'c5').reason).toMatch(/broke off mid-response/);
@@ -295,7 +295,7 @@ describe('eval runner against a faulty OpenAI-compatible server', () => {
       { concurrency: 6 },
     );
     await expectAccounted(r);
-    expectBounded(r);
+    expectBounded();
     const total = [...(server?.requestsByPrompt.values() ?? [])].reduce((a, b) => a + b, 0);
     const attempts = r.results.reduce((a, x) => a + (x.attempts ?? 0), 0);
     expect(attempts).toBe(total);
