@@ -21,7 +21,7 @@ export function modelResource(ref: string, project: string, location: string): s
   if (id.startsWith('publishers/') || id.startsWith('endpoints/')) return `${parent}/${id}`;
   if (/^[a-z0-9][a-z0-9.@_-]*$/i.test(id)) return `${parent}/publishers/google/models/${id}`;
   throw new PolytuneError('USAGE', `Not a Vertex AI model reference: ${ref}`, {
-    hint: 'Use a tuned endpoint (projects/P/locations/L/endpoints/E), a publisher model (gemini-2.5-flash) or a job key.',
+    hint: 'Use a tuned endpoint (projects/P/locations/L/endpoints/E), a tuning job name, or a publisher model (gemini-2.5-flash).',
   });
 }
 

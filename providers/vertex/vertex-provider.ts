@@ -52,7 +52,11 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
   const parent = `projects/${opts.project}/locations/${opts.location}`;
   const clientOptions = {
     fallback: true,
-    apiEndpoint: opts.apiEndpoint ?? `${opts.location}-aiplatform.googleapis.com`,
+    apiEndpoint:
+      opts.apiEndpoint ??
+      (opts.location === 'global'
+        ? 'aiplatform.googleapis.com'
+        : `${opts.location}-aiplatform.googleapis.com`),
     projectId: opts.project,
     ...(opts.port ? { port: opts.port } : {}),
     ...(opts.protocol ? { protocol: opts.protocol } : {}),

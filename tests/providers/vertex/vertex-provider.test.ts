@@ -385,6 +385,9 @@ describe('model handle', () => {
     const model = await provider.model(ref);
     expect(model.id).toBe(`vertex:${PARENT}/endpoints/e1000`);
     expect(model.price).toMatchObject({ inputPer1M: 0.3, outputPer1M: 2.5 });
+    expect((await provider.model(ref.remoteId)).id, 'a tuning job name resolves to its endpoint').toBe(
+      model.id,
+    );
     fake.failGenerates(503, 429);
     const generation = await model.generate({
       input: [
