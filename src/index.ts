@@ -1,5 +1,12 @@
 // The public API of polytune. Re-exports only; everything else is internal.
 
+export { compilers, compilersFor } from '../providers/compilers.js';
+export { localOnnxCompiler } from '../providers/local-onnx/local-onnx-compile.js';
+export {
+  createOpenAICompiler,
+  type OpenAICompileOptions,
+  openaiCompiler,
+} from '../providers/openai/openai-compile.js';
 export type { OpenAIProviderSettings } from '../providers/openai/openai-options.js';
 export { OPENAI_PRICES } from '../providers/openai/openai-prices.js';
 export {
@@ -8,6 +15,10 @@ export {
   type OpenAIProvider,
   type OpenAIProviderDeps,
 } from '../providers/openai/openai-provider.js';
+export {
+  SAGEMAKER_INSTRUCTION_TEMPLATE,
+  sagemakerCompiler,
+} from '../providers/sagemaker/sagemaker-compile.js';
 export type {
   DeployOptions as SageMakerDeployOptions,
   SageMakerDeployment,
@@ -17,6 +28,11 @@ export {
   createSageMakerProvider,
   type SageMakerProvider,
 } from '../providers/sagemaker/sagemaker-provider.js';
+export {
+  createVertexCompiler,
+  type VertexCompileOptions,
+  vertexCompiler,
+} from '../providers/vertex/vertex-compile.js';
 export {
   createVertexProvider,
   type VertexOptions,
@@ -28,10 +44,42 @@ export {
   inferenceCost,
   mergePriceTable,
 } from './cost/token-cost.js';
-export type { DatasetCompiler } from './dataset/compiler.js';
+export {
+  type CheckOptions,
+  type CheckReport,
+  checkDataset,
+  type ProviderCheck,
+} from './dataset/check-dataset.js';
+export { type CleanOptions, CleanOptionsSchema, cleanText } from './dataset/clean-example.js';
+export {
+  type CompilerDefinition,
+  type CompilerLimits,
+  type DatasetCompiler,
+  defineCompiler,
+} from './dataset/compiler.js';
+export { type DatasetIssue, formatIssue, type IssueSeverity } from './dataset/dataset-issue.js';
 export type { DatasetStats, TokenDistribution } from './dataset/dataset-stats.js';
+export { detectFormat } from './dataset/detect-format.js';
 export * from './dataset/example.js';
+export { loadRecords } from './dataset/load-records.js';
+export {
+  type PrepareOptions,
+  PrepareOptionsSchema,
+  type PrepareResult,
+  prepareDataset,
+} from './dataset/prepare.js';
 export * from './dataset/prepared-manifest.js';
+export { PRESET_NAMES, PRESETS, type PresetName, parseColumnMap } from './dataset/presets.js';
+export type { InputFormat, RawRecord } from './dataset/raw-record.js';
+export { readExamples, readPrepared } from './dataset/read-prepared.js';
+export { DedupeOptionsSchema, LoadOptionsSchema, type ScanOptions } from './dataset/scan-options.js';
+export { chatTokens, exampleTokens, TOKENIZER, textTokens } from './dataset/token-count.js';
+export {
+  type BillingEstimate,
+  billingEstimate,
+  defaultEpochs,
+  tokenDistribution,
+} from './dataset/token-stats.js';
 export { type ErrorCode, exitCodeFor, isPolytuneError, PolytuneError } from './errors.js';
 export { type DatasetHashes, datasetHashesFor, jobKey } from './jobs/job-key.js';
 export { JobLedger, type JobLedgerOptions, type LedgerProblem } from './jobs/job-ledger.js';
