@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from '../src/dataset/example.js';
 import type { GenerateRequest, Generation } from '../src/provider.js';
@@ -50,9 +50,7 @@ export class ResultCache {
       ...(generation.usage ? { usage: generation.usage } : {}),
       ...(generation.probabilities ? { probabilities: generation.probabilities } : {}),
     };
-    // Write then rename, so a reader never sees half a file.
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(value));
-    await rename(temp, file);
+    // No temp file and rename: a torn entry fails to parse and reads as a miss, which costs one repeat call.
+    await writeFile(file, JSON.stringify(value));
   }
 }

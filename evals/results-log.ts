@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { redactValue } from '../src/redact.js';
+import { redact } from '../src/redact.js';
 import type { CaseResult } from './case-result.js';
 
 /** Streams the results of a `results.jsonl`, skipping a torn last line. */
@@ -73,7 +73,14 @@ export class ResultsWriter {
 
   async write(result: CaseResult): Promise<void> {
     if (this.failure) throw this.failure;
-    if (!this.stream.write(`${JSON.stringify(redactValue(result))}\n`)) {
+    // Model text and error reasons are what can carry a secret; inputs come from the suite file.
+    const safe: CaseResult = {
+      ...result,
+      reason: redact(result.reason),
+      ...(result.output !== undefined ? { output: redact(result.output) } : {}),
+      ...(result.graders ? { graders: result.graders.map((g) => ({ ...g, reason: redact(g.reason) })) } : {}),
+    };
+    if (!this.stream.write(`${JSON.stringify(safe)}\n`)) {
       await new Promise<void>((resolve) => this.stream.once('drain', resolve));
     }
   }

@@ -1,0 +1,64 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createOpenAIProvider } from '../../providers/openai/openai-provider.js';
+import { runEval } from '../../evals/runner.js';
+import { parseSuite } from '../../evals/suite-loader.js';
+
+/**
+ * One contender in its own process, so its peak RSS is its own:
+ *   contender.ts <bare|polytune|polytune-cache> <cases> <concurrency> <port>
+ * Prints {wallMs, peakRssMb, passed} as JSON.
+ */
+const [kind, casesArg, concurrencyArg, portArg] = process.argv.slice(2);
+const cases = Number(casesArg);
+const concurrency = Number(concurrencyArg);
+const baseURL = `http://127.0.0.1:${portArg}/v1`;
+
+async function bare(): Promise<number> {
+  // A plain fetch loop: C workers pulling case numbers, checking the answer. No framework.
+  let next = 0;
+  let passed = 0;
+  const worker = async () => {
+    while (next < cases) {
+      const i = next++;
+      const res = await fetch(`${baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+        body: JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: `case ${i}` }], temperature: 0 }),
+      });
+      const body = (await res.json()) as { choices: { message: { content: string } }[] };
+      if (body.choices[0]?.message.content.trim() === `answer ${i}`) passed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return passed;
+}
+
+async function polytune(cache: boolean): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'polytune-bench-'));
+  // Cases come from a JSONL file, streamed, as a user's suite would.
+  const file = join(dir, 'cases.jsonl');
+  const lines: string[] = [];
+  for (let i = 0; i < cases; i++) lines.push(JSON.stringify({ id: `c${i}`, input: `case ${i}`, expected: `answer ${i}` }));
+  await writeFile(file, `${lines.join('\n')}\n`);
+  lines.length = 0;
+  const suite = parseSuite({ name: 'bench', sources: [{ file: 'cases.jsonl' }] }, dir);
+  const provider = createOpenAIProvider({ apiKey: 'bench-key', baseURL });
+  const model = await provider.model('bench-model');
+  const run = await runEval({
+    suite,
+    models: [model],
+    out: join(dir, 'out'),
+    concurrency,
+    cache: cache ? join(dir, 'cache') : false,
+    reports: true,
+  });
+  await rm(dir, { recursive: true, force: true });
+  return run.summary.models[0]?.passed ?? 0;
+}
+
+const started = performance.now();
+const passed = kind === 'bare' ? await bare() : await polytune(kind === 'polytune-cache');
+const wallMs = performance.now() - started;
+process.stdout.write(`${JSON.stringify({ wallMs, peakRssMb: process.resourceUsage().maxRSS / 1024, passed })}\n`);
