@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { packagePath } from '../src/package-root.js';
 import { SuiteSchema } from './suite.js';
 
 /** JSON Schema of suite files, for editors (`$schema: ./evals/suite.schema.json`). */
@@ -11,7 +12,7 @@ export function suiteJsonSchema(): Record<string, unknown> {
   };
 }
 
-export const SUITE_SCHEMA_FILE = fileURLToPath(new URL('./suite.schema.json', import.meta.url));
+export const SUITE_SCHEMA_FILE = packagePath('evals', 'suite.schema.json');
 
 /** Regenerates evals/suite.schema.json (`npx tsx evals/suite-json-schema.ts`); a test fails when it is stale. */
 export async function writeSuiteJsonSchema(file = SUITE_SCHEMA_FILE): Promise<void> {

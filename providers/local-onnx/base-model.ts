@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { PolytuneError } from '../../src/errors.js';
+import { packagePath } from '../../src/package-root.js';
 import {
   decodeModel,
   encodeModel,
@@ -56,7 +57,8 @@ export interface BaseModel {
   tokenizer: Tokenizer;
 }
 
-export const DEFAULT_BASE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default-base');
+// Found from the package root so the built `dist/` finds it as well as the sources do.
+export const DEFAULT_BASE_DIR = packagePath('models', 'default-base');
 
 export async function loadBaseModel(dir: string = DEFAULT_BASE_DIR): Promise<BaseModel> {
   const root = resolve(dir);
