@@ -1,5 +1,23 @@
 // The public API of polytune. Re-exports only; everything else is internal.
 
+// Evaluation (evals/): suites, the runner, statistics, reports and the gate.
+export type { BaselineComparison, MetricSummary, ModelSummary, RunSummary } from '../evals/aggregate.js';
+export type { CaseResult, CaseStatus } from '../evals/case-result.js';
+export { type CaseStream, openCaseStream } from '../evals/case-sources.js';
+export type { EvalEvent, RunStatus } from '../evals/eval-events.js';
+export {
+  evaluateGate,
+  type GateLine,
+  type GateOptions,
+  type GateResult,
+  parseThreshold,
+} from '../evals/gate.js';
+export { gradeCase, runGrader } from '../evals/graders/grade.js';
+export { RESULTS_VERSION, readResults, readResultsSummary } from '../evals/report/results-json.js';
+export { type EvalRunResult, type RunEvalOptions, runEval } from '../evals/runner.js';
+export { mcnemar, pairedDelta, wilson } from '../evals/stats.js';
+export * from '../evals/suite.js';
+export { loadSuite, parseSuite } from '../evals/suite-loader.js';
 export { compilers, compilersFor } from '../providers/compilers.js';
 export { localOnnxCompiler } from '../providers/local-onnx/local-onnx-compile.js';
 export {
