@@ -73,7 +73,6 @@ export const VertexOptionsSchema = z.object({
 
 export type VertexOptions = z.input<typeof VertexOptionsSchema>;
 export type ResolvedVertexOptions = z.output<typeof VertexOptionsSchema> & {
-  project: string;
   location: string;
 };
 
@@ -96,11 +95,18 @@ export function resolveVertexOptions(
       hint: 'Fix the `vertex` section of polytune.config or the flags.',
     });
   }
-  const { project, location } = parsed.data;
-  if (!project) {
+  const { location } = parsed.data;
+  // The project is checked on the first remote call (`requireProject`), so a dry run or a
+  // cost estimate works on a machine with no Google Cloud set up.
+  return { ...parsed.data, location: location as string };
+}
+
+/** The project, or a clear error when a remote call needs one and none is set. */
+export function requireProject(opts: { project?: string }): string {
+  if (!opts.project) {
     throw new PolytuneError('INVALID_INPUT', 'No Google Cloud project is set for Vertex AI.', {
       hint: 'Set `vertex.project` in polytune.config or the GOOGLE_CLOUD_PROJECT environment variable.',
     });
   }
-  return { ...parsed.data, project, location: location as string };
+  return opts.project;
 }

@@ -18,7 +18,7 @@ import { eventsSince, type ObservedState, vertexEvents } from './vertex-events.j
 import { rawStateOf, vertexJobState } from './vertex-job-state.js';
 import { keyFilter, keyLabelValue } from './vertex-labels.js';
 import { createVertexModel, modelResource } from './vertex-model.js';
-import { resolveVertexOptions, type VertexOptions } from './vertex-options.js';
+import { requireProject, resolveVertexOptions, type VertexOptions } from './vertex-options.js';
 import { VERTEX_PRICES } from './vertex-prices.js';
 import {
   buildTuningJob,
@@ -49,7 +49,7 @@ const UNTIMED_STATES = new Set([
  */
 export function createVertexProvider(settings: VertexOptions = {}): Provider {
   const opts = resolveVertexOptions(settings);
-  const parent = `projects/${opts.project}/locations/${opts.location}`;
+  const parent = () => `projects/${requireProject(opts)}/locations/${opts.location}`;
   const clientOptions = {
     fallback: true,
     apiEndpoint:
@@ -141,7 +141,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
         'listing tuning jobs',
         () =>
           tuning().listTuningJobs(
-            { parent, filter: keyFilter(key), pageSize: 100, pageToken },
+            { parent: parent(), filter: keyFilter(key), pageSize: 100, pageToken },
             { autoPaginate: false },
           ),
         signal,
@@ -253,7 +253,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
             if (found) return found;
           }
           try {
-            const [job] = await tuning().createTuningJob({ parent, tuningJob });
+            const [job] = await tuning().createTuningJob({ parent: parent(), tuningJob });
             ctx.onEvent?.({
               id: `created:${job.name}`,
               at: isoTime(job.createTime) ?? new Date().toISOString(),
@@ -333,7 +333,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
         resource = endpoint;
         baseModel = job.baseModel ?? undefined;
       } else {
-        resource = modelResource(target as string, opts.project, opts.location);
+        resource = modelResource(target as string, requireProject(opts), opts.location);
         if (resource.includes('/publishers/')) baseModel = resource;
       }
       return createVertexModel({

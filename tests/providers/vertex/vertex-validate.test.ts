@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toPolytuneError } from '../../../providers/vertex/vertex-errors.js';
 import { keyLabelValue } from '../../../providers/vertex/vertex-labels.js';
 import { modelResource } from '../../../providers/vertex/vertex-model.js';
-import { resolveVertexOptions } from '../../../providers/vertex/vertex-options.js';
+import { requireProject, resolveVertexOptions } from '../../../providers/vertex/vertex-options.js';
 import { validateForVertex } from '../../../providers/vertex/vertex-validate.js';
 import type { DatasetStats, TokenDistribution } from '../../../src/dataset/dataset-stats.js';
 import type { JobSpec } from '../../../src/jobs/job-spec.js';
@@ -89,9 +89,11 @@ describe('options, labels, model refs, errors', () => {
       bucket: 'b-1',
       prefix: 'polytune',
     });
+    // A missing project is fine until a remote call needs it (dry runs and estimates work without one).
+    const noProject = resolveVertexOptions({}, {});
     let missing: unknown;
     try {
-      resolveVertexOptions({}, {});
+      requireProject(noProject);
     } catch (error) {
       missing = error;
     }
