@@ -1,4 +1,5 @@
 import type { GenerateRequest, Generation } from '../../src/provider.js';
+import { redact } from '../../src/redact.js';
 import type { EvalCase, GraderFamily, GraderSpec } from '../suite.js';
 
 export interface GradeResult {
@@ -26,9 +27,12 @@ export type GraderHandler<F extends GraderFamily> = (
   context: GradeContext,
 ) => GradeResult | Promise<GradeResult>;
 
-/** Quotes a value for a reason, shortened so one failure stays one readable line. */
+/**
+ * Quotes a value for a reason, shortened so one failure stays one readable line.
+ * Redacted before shortening: a secret cut in half no longer matches the redactor.
+ */
 export function quote(value: unknown, max = 120): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = redact(typeof value === 'string' ? value : JSON.stringify(value));
   const short = text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
   return JSON.stringify(short);
 }
