@@ -16,7 +16,9 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'hang' }
   | { kind: 'malformed-json' }
-  | { kind: 'truncated-stream'; content: string };
+  | { kind: 'truncated-stream'; content: string }
+  /** Any status with a body of the test's choosing (e.g. an error that echoes the request's key). */
+  | { kind: 'body'; status: number; body: string; headers?: Record<string, string> };
 
 export interface FaultRequest {
   /** 0-based count of chat completion requests seen so far. */
@@ -24,6 +26,7 @@ export interface FaultRequest {
   /** The last user message's text. */
   prompt: string;
   body: Record<string, unknown>;
+  headers: IncomingMessage['headers'];
 }
 
 export interface FaultServer {
@@ -79,7 +82,7 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
     const prompt = lastUserText(body);
     requestsByPrompt.set(prompt, (requestsByPrompt.get(prompt) ?? 0) + 1);
-    const fault = options.decide({ index: count++, prompt, body });
+    const fault = options.decide({ index: count++, prompt, body, headers: req.headers });
     const model = String(body.model ?? 'fault-model');
     switch (fault.kind) {
       case 'ok':
@@ -104,6 +107,9 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
         res
           .writeHead(200, { 'content-type': 'application/json' })
           .end('{"id": "x", "choices": [ {"message": ');
+        return;
+      case 'body':
+        res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body);
         return;
       case 'truncated-stream': {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
