@@ -5,7 +5,7 @@ export const MINHASH_BINS = 32;
 const BIN_SHIFT = 27; // top 5 bits pick the bin
 const VALUE_MASK = (1 << BIN_SHIFT) - 1;
 const EMPTY = 0xffffffff;
-const SHINGLE = 5;
+const SHINGLE = 3;
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -25,24 +25,41 @@ export function shingleText(text: string): string {
 }
 
 /**
- * One-permutation MinHash (Li, Owen & Zhang 2012) over character 5-gram
- * shingles, with rotation densification for empty bins: one hash per shingle
- * instead of one per shingle per permutation. Writes MINHASH_BINS values into
- * `out` at `offset`.
+ * One-permutation MinHash (Li, Owen & Zhang 2012) over word 3-gram shingles
+ * (a text of fewer than three words is one shingle), with rotation
+ * densification for empty bins: one hash per shingle instead of one per
+ * shingle per permutation. Word shingles keep unrelated texts far apart
+ * (character n-grams make any two English texts look 30% alike), so LSH
+ * buckets stay small. Writes MINHASH_BINS values into `out` at `offset`.
  */
 export function minhashInto(text: string, out: Uint32Array, offset: number): void {
   const s = shingleText(text);
   for (let b = 0; b < MINHASH_BINS; b++) out[offset + b] = EMPTY;
-  const last = Math.max(0, s.length - SHINGLE);
-  for (let i = 0; i <= last; i++) {
-    let h = 0x811c9dc5;
-    const end = Math.min(s.length, i + SHINGLE);
-    for (let j = i; j < end; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193);
-    h = fmix32(h);
-    const bin = offset + (h >>> BIN_SHIFT);
-    const value = h & VALUE_MASK;
+  // Hash each word once, then combine SHINGLE consecutive word hashes.
+  let h1 = 0;
+  let h2 = 0;
+  let words = 0;
+  let h = 0x811c9dc5;
+  const add = (shingle: number) => {
+    const x = fmix32(shingle);
+    const bin = offset + (x >>> BIN_SHIFT);
+    const value = x & VALUE_MASK;
     if (value < out[bin]!) out[bin] = value;
+  };
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 32;
+    if (c !== 32) {
+      h = Math.imul(h ^ c, 0x01000193);
+      continue;
+    }
+    if (h === 0x811c9dc5) continue;
+    words++;
+    if (words >= SHINGLE) add(Math.imul(h1, 0x9e3779b1) ^ Math.imul(h2, 0x85ebca6b) ^ h);
+    h1 = h2;
+    h2 = h;
+    h = 0x811c9dc5;
   }
+  if (words > 0 && words < SHINGLE) add(Math.imul(h1, 0x9e3779b1) ^ Math.imul(h2, 0x85ebca6b) ^ words);
   // Densify: an empty bin borrows the next non-empty bin's value, offset by the distance.
   for (let b = 0; b < MINHASH_BINS; b++) {
     if (out[offset + b] !== EMPTY) continue;

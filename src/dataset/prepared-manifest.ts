@@ -41,7 +41,7 @@ export const LeakagePairSchema = z.object({
   line: z.number().int().optional(),
   trainId: z.string(),
   trainLine: z.number().int().optional(),
-  /** Estimated Jaccard similarity (MinHash over character 5-grams). */
+  /** Estimated Jaccard similarity (MinHash over word 3-grams). */
   similarity: z.number(),
 });
 export type LeakagePair = z.infer<typeof LeakagePairSchema>;

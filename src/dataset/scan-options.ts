@@ -23,7 +23,7 @@ export const DedupeOptionsSchema = z.object({
    */
   exact: z.boolean().default(true),
   /**
-   * Estimated Jaccard similarity (character 5-gram shingles, MinHash) at or
+   * Estimated Jaccard similarity (word 3-gram shingles, MinHash) at or
    * above which two examples are near-duplicates; 1 turns the check off.
    * @default 0.9
    */

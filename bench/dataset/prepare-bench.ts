@@ -1,0 +1,153 @@
+/**
+ * `data prepare` (every provider format) against a bare baseline
+ * (readline + JSON.parse + JSON.stringify to one file) on a synthetic chat
+ * JSONL, at two input sizes, in one run. Each measurement runs in its own child
+ * process so peak RSS (maxRSS) belongs to that step alone.
+ *
+ *   npx tsx bench/dataset/prepare-bench.ts [sizes, default 200000,400000]
+ */
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const WORK = join(process.cwd(), 'bench', '.work');
+const self = fileURLToPath(import.meta.url);
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function generate(file: string, n: number): Promise<void> {
+  const random = rng(n);
+  const syllables = [
+    'ka',
+    'lo',
+    'mi',
+    'ner',
+    'tas',
+    'vo',
+    'pri',
+    'den',
+    'sul',
+    'ra',
+    'qui',
+    'bo',
+    'fen',
+    'dar',
+    'els',
+    'ton',
+  ];
+  const vocab: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    let w = '';
+    const len = 1 + Math.floor(random() * 3);
+    for (let j = 0; j < len; j++) w += syllables[Math.floor(random() * syllables.length)];
+    vocab.push(w);
+  }
+  const systems = [
+    'You are a helpful support assistant for an online bank. Answer briefly and politely.',
+    'You are a travel agent. Suggest options and ask one clarifying question.',
+    'You answer questions about cooking. Keep answers under five sentences.',
+  ];
+  const sentence = (words: number) => {
+    const out: string[] = [];
+    for (let i = 0; i < words; i++) out.push(vocab[Math.floor(random() * vocab.length)]!);
+    return `${out.join(' ')}.`;
+  };
+  const stream = createWriteStream(file);
+  for (let i = 0; i < n; i++) {
+    const line = JSON.stringify({
+      messages: [
+        { role: 'system', content: systems[i % systems.length] },
+        { role: 'user', content: sentence(10 + Math.floor(random() * 30)) },
+        { role: 'assistant', content: sentence(20 + Math.floor(random() * 60)) },
+      ],
+    });
+    if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+  }
+  stream.end();
+  await once(stream, 'finish');
+}
+
+async function baseline(file: string, out: string): Promise<void> {
+  const w = createWriteStream(out);
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of rl) {
+    if (!line) continue;
+    if (!w.write(`${JSON.stringify(JSON.parse(line))}\n`)) await once(w, 'drain');
+  }
+  w.end();
+  await once(w, 'finish');
+}
+
+async function ours(file: string, out: string): Promise<void> {
+  const { prepareDataset } = await import('../../src/dataset/prepare.js');
+  const { compilers } = await import('../../providers/compilers.js');
+  const r = await prepareDataset({ file, out, compilers });
+  process.stderr.write(
+    `${JSON.stringify({ counts: r.manifest.counts, compiled: Object.keys(r.manifest.compiled) })}\n`,
+  );
+}
+
+async function child(mode: string, file: string): Promise<void> {
+  const out = join(WORK, `out-${mode}`);
+  rmSync(out, { recursive: true, force: true });
+  const t = performance.now();
+  if (mode === 'baseline') await baseline(file, `${out}.jsonl`);
+  else await ours(file, out);
+  const ms = performance.now() - t;
+  process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+function measure(mode: string, file: string): { ms: number; maxRssMb: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', mode, file], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
+  if (mode === 'ours') process.stderr.write(`  ${r.stderr.trim().split('\n').pop()}\n`);
+  return JSON.parse(r.stdout);
+}
+
+async function parent(): Promise<void> {
+  const sizes = (process.argv[2] ?? '200000,400000').split(',').map(Number);
+  mkdirSync(WORK, { recursive: true });
+  console.log(
+    `node ${process.version}, ${(await import('node:os')).cpus().length} cores; two runs per step, best time kept`,
+  );
+  console.log(
+    'examples | input MB | baseline s | prepare s | throughput ratio | baseline peak RSS | prepare peak RSS',
+  );
+  for (const n of sizes) {
+    const file = join(WORK, `chat-${n}.jsonl`);
+    if (!existsSync(file)) await generate(file, n);
+    const { statSync } = await import('node:fs');
+    const mb = statSync(file).size / 1e6;
+    const runs = {
+      baseline: [] as { ms: number; maxRssMb: number }[],
+      ours: [] as { ms: number; maxRssMb: number }[],
+    };
+    for (let k = 0; k < 2; k++) {
+      runs.baseline.push(measure('baseline', file));
+      runs.ours.push(measure('ours', file));
+    }
+    const best = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
+    const rss = (xs: { maxRssMb: number }[]) => Math.max(...xs.map((x) => x.maxRssMb));
+    const b = best(runs.baseline);
+    const o = best(runs.ours);
+    console.log(
+      `${n} | ${mb.toFixed(0)} | ${(b / 1000).toFixed(2)} | ${(o / 1000).toFixed(2)} | ${(b / o).toFixed(2)} | ${rss(runs.baseline).toFixed(0)} MB | ${rss(runs.ours).toFixed(0)} MB`,
+    );
+  }
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
+else await parent();
