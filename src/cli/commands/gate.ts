@@ -3,6 +3,7 @@ import { evaluateGate, type GateResult } from '../../../evals/gate.js';
 import { readResultsSummary } from '../../../evals/report/results-json.js';
 import { loadThresholdsFile } from '../../../evals/thresholds-file.js';
 import { PolytuneError } from '../../errors.js';
+import { displayRef } from '../comparison-table.js';
 import { out } from '../output.js';
 
 interface GateFlags {
@@ -20,10 +21,16 @@ const fmt = (x: number | undefined) =>
 export function printGate(result: GateResult, json: boolean): number {
   if (json) out.json(result);
   else {
+    const width = Math.max(0, ...result.lines.map((l) => l.threshold.length));
     for (const line of result.lines) {
       const interval = line.interval ? ` [${fmt(line.interval.low)}, ${fmt(line.interval.high)}]` : '';
+      // The reason repeats the measured value unless it compared an interval bound or found no metric.
+      const detail =
+        line.measured === undefined
+          ? line.reason
+          : `${fmt(line.measured)}${interval}${line.reason.startsWith('measured') ? '' : ` (${line.reason})`}`;
       out.line(
-        `${line.pass ? 'PASS' : 'FAIL'}  ${line.threshold}  ${line.model}: ${line.measured === undefined ? '' : `measured ${fmt(line.measured)}${interval}; `}${line.reason}`,
+        `${line.pass ? 'PASS' : 'FAIL'}  ${line.threshold.padEnd(width)}  ${detail}  ${displayRef(line.model)}`,
       );
     }
     out.line(

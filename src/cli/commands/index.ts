@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as data } from './data.js';
+import { register as demo } from './demo.js';
 import { register as deploy } from './deploy.js';
 import { register as doctor } from './doctor.js';
 import { register as evalCommand } from './eval.js';
@@ -13,4 +14,4 @@ import { register as tune } from './tune.js';
  */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [doctor, data, tune, jobs, deploy, evalCommand, gate];
+export const commands: RegisterCommand[] = [demo, doctor, data, tune, jobs, deploy, evalCommand, gate];
