@@ -23,11 +23,21 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
-/** A table cell in GitHub markdown: one line, pipes escaped, HTML neutralised, shortened. */
+/**
+ * A table cell in GitHub markdown: one line, pipes escaped, HTML neutralised, shortened;
+ * brackets escaped so model text cannot make a link or an image (which GitHub would fetch),
+ * and control characters dropped.
+ */
 export function markdownCell(text: string, max = 160): string {
-  const one = text.replace(/\s+/g, ' ').trim();
+  const one = text
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const short = one.length > max ? `${one.slice(0, max)}…` : one;
-  return escapeHtml(short).replace(/\|/g, '\\|').replace(/`/g, "'");
+  return escapeHtml(short)
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, "'")
+    .replace(/[[\]]/g, (c) => `\\${c}`);
 }
 
 export const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
