@@ -223,6 +223,7 @@ describe('hostile text in reports', () => {
           handlers: [...document.querySelectorAll('*')].filter((el) =>
             [...el.attributes].some((a) => a.name.startsWith('on')),
           ).length,
+          // biome-ignore lint/performance/useDomNodeTextContent: innerText is what is rendered visibly, which is the point
           text: document.body.innerText,
           location: location.href,
         }));
