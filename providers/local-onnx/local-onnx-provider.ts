@@ -158,6 +158,9 @@ export function createLocalOnnxProvider(
 
   async function snapshot(ref: JobRef): Promise<JobSnapshot> {
     const dir = ref.remoteId;
+    // Looked up before the status is read: an in-process job can finish (write its final
+    // status, then leave `running`) while the reads below are awaited.
+    const wasRunningHere = running.has(dir);
     const job = await readJob(dir);
     const status = await readStatus(dir);
     if (!job || !status) {
@@ -167,7 +170,7 @@ export function createLocalOnnxProvider(
     }
     let raw = status.rawState;
     let detail = status.detail;
-    if ((raw === 'running' || raw === 'cancelling') && !workerAlive(dir, status.pid)) {
+    if ((raw === 'running' || raw === 'cancelling') && !wasRunningHere && !workerAlive(dir, status.pid)) {
       raw = 'interrupted';
       detail =
         'the training process ended without finishing; submit the same job again to resume from its last checkpoint';
