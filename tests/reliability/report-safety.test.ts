@@ -210,23 +210,23 @@ describe('hostile text in reports', () => {
         const url = pathToFileURL(join(out, 'report.html')).href;
         await page.goto(url, { waitUntil: 'load' });
         // Open every collapsed case and click every link, as a curious reader would.
-        await page.evaluate(() => {
+        // Browser-side code as strings: the test's tsconfig has no DOM types.
+        await page.evaluate(`(() => {
           for (const d of document.querySelectorAll('details')) d.open = true;
           for (const a of document.querySelectorAll('a')) a.click();
-        });
+        })()`);
         await page.waitForTimeout(200);
-        const state = await page.evaluate(() => ({
-          pwned: (window as unknown as { __pwned?: string }).__pwned,
+        const state = (await page.evaluate(`(() => ({
+          pwned: window.__pwned,
           active: document.querySelectorAll(
             'script,iframe,object,embed,img,link,meta[http-equiv],style:not(head style),a[href^="javascript"]',
           ).length,
           handlers: [...document.querySelectorAll('*')].filter((el) =>
             [...el.attributes].some((a) => a.name.startsWith('on')),
           ).length,
-          // biome-ignore lint/performance/useDomNodeTextContent: innerText is what is rendered visibly, which is the point
-          text: document.body.innerText,
+          text: document.body.innerText, // what is rendered visibly
           location: location.href,
-        }));
+        }))()`)) as { pwned?: string; active: number; handlers: number; text: string; location: string };
         expect(state.pwned).toBeUndefined();
         expect(dialogs).toEqual([]);
         expect(errors).toEqual([]);
