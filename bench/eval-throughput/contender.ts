@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOpenAIProvider } from '../../providers/openai/openai-provider.js';
 import { runEval } from '../../evals/runner.js';
 import { parseSuite } from '../../evals/suite-loader.js';
+import { createOpenAIProvider } from '../../providers/openai/openai-provider.js';
 
 /**
  * One contender in its own process, so its peak RSS is its own:
@@ -25,7 +25,11 @@ async function bare(): Promise<number> {
       const res = await fetch(`${baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
-        body: JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: `case ${i}` }], temperature: 0 }),
+        body: JSON.stringify({
+          model: 'bench-model',
+          messages: [{ role: 'user', content: `case ${i}` }],
+          temperature: 0,
+        }),
       });
       const body = (await res.json()) as { choices: { message: { content: string } }[] };
       if (body.choices[0]?.message.content.trim() === `answer ${i}`) passed++;
@@ -40,7 +44,8 @@ async function polytune(cache: boolean): Promise<number> {
   // Cases come from a JSONL file, streamed, as a user's suite would.
   const file = join(dir, 'cases.jsonl');
   const lines: string[] = [];
-  for (let i = 0; i < cases; i++) lines.push(JSON.stringify({ id: `c${i}`, input: `case ${i}`, expected: `answer ${i}` }));
+  for (let i = 0; i < cases; i++)
+    lines.push(JSON.stringify({ id: `c${i}`, input: `case ${i}`, expected: `answer ${i}` }));
   await writeFile(file, `${lines.join('\n')}\n`);
   lines.length = 0;
   const suite = parseSuite({ name: 'bench', sources: [{ file: 'cases.jsonl' }] }, dir);
@@ -61,4 +66,6 @@ async function polytune(cache: boolean): Promise<number> {
 const started = performance.now();
 const passed = kind === 'bare' ? await bare() : await polytune(kind === 'polytune-cache');
 const wallMs = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ wallMs, peakRssMb: process.resourceUsage().maxRSS / 1024, passed })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ wallMs, peakRssMb: process.resourceUsage().maxRSS / 1024, passed })}\n`,
+);

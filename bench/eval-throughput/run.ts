@@ -28,7 +28,12 @@ const L = Number(flag('latency', '20'));
 const also = flag('also');
 const promptfooDir = flag('promptfoo');
 
-function run(command: string, argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<string> {
+function run(
+  command: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -39,13 +44,21 @@ function run(command: string, argv: string[], env: NodeJS.ProcessEnv = process.e
     child.stderr.on('data', (d: Buffer) => {
       err += d;
     });
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${argv.join(' ')} exited ${code}: ${err.slice(-2000)}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${command} ${argv.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }
 
 async function startServer(): Promise<{ port: number; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts'), String(L)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts'), String(L)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+  );
   return { port, stop: () => child.kill() };
 }
 
@@ -72,7 +85,11 @@ await build({
 
 async function contender(kind: string, cases: number, port: number): Promise<Figure> {
   const out = await run(process.execPath, [bundle, kind, String(cases), String(C), String(port)]);
-  return { name: kind, cases, ...(JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<Figure, 'name' | 'cases'>) };
+  return {
+    name: kind,
+    cases,
+    ...(JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<Figure, 'name' | 'cases'>),
+  };
 }
 
 /** promptfoo on the same server and cases; peak RSS from GNU time (the whole process). */
@@ -81,7 +98,10 @@ async function promptfoo(cases: number, port: number): Promise<Figure | undefine
   const cli = join(promptfooDir, 'node_modules', 'promptfoo', 'dist', 'src', 'main.js');
   if (!existsSync(cli)) throw new Error(`promptfoo not found at ${cli}; see bench/eval-throughput/NOTES.md`);
   const dir = await mkdtemp(join(tmpdir(), 'promptfoo-bench-'));
-  const tests = Array.from({ length: cases }, (_, i) => `  - vars: { n: "${i}" }\n    assert: [{ type: equals, value: "answer ${i}" }]`).join('\n');
+  const tests = Array.from(
+    { length: cases },
+    (_, i) => `  - vars: { n: "${i}" }\n    assert: [{ type: equals, value: "answer ${i}" }]`,
+  ).join('\n');
   await writeFile(
     join(dir, 'promptfooconfig.yaml'),
     `prompts: ["case {{n}}"]\nproviders:\n  - id: openai:chat:bench-model\n    config: { apiBaseUrl: "http://127.0.0.1:${port}/v1", apiKey: bench, temperature: 0 }\ntests:\n${tests}\n`,
@@ -98,10 +118,33 @@ async function promptfoo(cases: number, port: number): Promise<Figure | undefine
     NO_PROXY: '127.0.0.1,localhost',
   };
   const started = performance.now();
-  await run('/usr/bin/time', ['-o', join(dir, 'time.txt'), '-f', '%M', process.execPath, cli, 'eval', '-c', 'promptfooconfig.yaml', '-j', String(C), '--no-cache', '--no-progress-bar', '-o', 'out.json'], env, dir);
+  await run(
+    '/usr/bin/time',
+    [
+      '-o',
+      join(dir, 'time.txt'),
+      '-f',
+      '%M',
+      process.execPath,
+      cli,
+      'eval',
+      '-c',
+      'promptfooconfig.yaml',
+      '-j',
+      String(C),
+      '--no-cache',
+      '--no-progress-bar',
+      '-o',
+      'out.json',
+    ],
+    env,
+    dir,
+  );
   const wallMs = performance.now() - started;
   const peakRssMb = Number((await readFile(join(dir, 'time.txt'), 'utf8')).trim().split('\n').at(-1)) / 1024;
-  const result = JSON.parse(await readFile(join(dir, 'out.json'), 'utf8')) as { results?: { stats?: { successes?: number } } };
+  const result = JSON.parse(await readFile(join(dir, 'out.json'), 'utf8')) as {
+    results?: { stats?: { successes?: number } };
+  };
   return { name: 'promptfoo', cases, wallMs, peakRssMb, passed: result.results?.stats?.successes ?? -1 };
 }
 
@@ -120,8 +163,11 @@ try {
     }
   }
   const ideal = (cases: number) => (cases * L) / C;
-  const bareFor = (cases: number) => figures.find((f) => f.name === 'bare' && f.cases === cases)?.wallMs ?? Number.NaN;
-  console.log(`eval throughput · C=${C} · L=${L} ms · ${cpus().length} cores (${arch()}) · Node ${process.version} · ${new Date().toISOString().slice(0, 10)}`);
+  const bareFor = (cases: number) =>
+    figures.find((f) => f.name === 'bare' && f.cases === cases)?.wallMs ?? Number.NaN;
+  console.log(
+    `eval throughput · C=${C} · L=${L} ms · ${cpus().length} cores (${arch()}) · Node ${process.version} · ${new Date().toISOString().slice(0, 10)}`,
+  );
   console.log('contender        cases     wall      ×bare   ×ideal  peak RSS  passed');
   for (const f of figures) {
     console.log(

@@ -13,7 +13,9 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     let content = 'ok';
     try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages?: { content?: string }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        messages?: { content?: string }[];
+      };
       // Echo the case's number so graders have something to check: "case 17" → "answer 17".
       content = `answer ${/\d+/.exec(body.messages?.at(-1)?.content ?? '')?.[0] ?? '0'}`;
     } catch {
@@ -28,7 +30,10 @@ const server = createServer((req, res) => {
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 },
       });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      });
       res.end(payload);
     }, latencyMs);
   });

@@ -62,9 +62,7 @@ describe('polytune gate', () => {
     capture();
     const code = await main(['gate', results, '--threshold', 'passRate >= 0.6']);
     expect(code).toBe(0);
-    expect(stdout.join('')).toMatch(
-      /^PASS {2}passRate >= 0\.6 {2}0\.6667 \[0\.2077, 0\.9385\] {2}m$/m,
-    );
+    expect(stdout.join('')).toMatch(/^PASS {2}passRate >= 0\.6 {2}0\.6667 \[0\.2077, 0\.9385\] {2}m$/m);
   });
 
   it("exits 1 when one fails, using the suite's thresholds by default", async () => {
