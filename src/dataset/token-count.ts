@@ -1,26 +1,13 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage, Tool } from './example.js';
 import type { ExampleDraft } from './map-record.js';
+import { countO200k } from './o200k-counter.js';
 
 /** The tokenizer behind every count: OpenAI's current models use o200k_base. */
 export const TOKENIZER = 'o200k_base';
 
-// Short strings recur (system prompts, tool schemas, labels): count them once.
-const cache = new Map<string, number>();
-const CACHE_MAX_ENTRIES = 20_000;
-const CACHE_MAX_CHARS = 16_384;
-
-/** o200k_base tokens in a string. */
+/** o200k_base tokens in a string (exact; distinct pieces are cached, so repeated prompts cost little). */
 export function textTokens(text: string): number {
-  if (text.length === 0) return 0;
-  if (text.length > CACHE_MAX_CHARS) return countTokens(text);
-  let n = cache.get(text);
-  if (n === undefined) {
-    n = countTokens(text);
-    if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
-    cache.set(text, n);
-  }
-  return n;
+  return text.length === 0 ? 0 : countO200k(text);
 }
 
 /**
