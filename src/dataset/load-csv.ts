@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { PolytuneError } from '../errors.js';
 import type { RawRecord } from './raw-record.js';
+import { MAX_LINE_CHARS } from './read-lines.js';
 
 function countNewlines(text: string): number {
   let n = 0;
@@ -18,7 +19,7 @@ function countNewlines(text: string): number {
  */
 export async function* loadCsv(file: string, delimiter = ','): AsyncGenerator<RawRecord[]> {
   const parser = createReadStream(file).pipe(
-    parse({ bom: true, raw: true, relax_column_count: true, delimiter }),
+    parse({ bom: true, raw: true, relax_column_count: true, delimiter, max_record_size: MAX_LINE_CHARS }),
   );
   let header: string[] | undefined;
   let line = 1;
@@ -55,7 +56,8 @@ export async function* loadCsv(file: string, delimiter = ','): AsyncGenerator<Ra
     const err = error as Error & { lines?: number };
     throw new PolytuneError('INVALID_INPUT', `cannot parse CSV: ${err.message}`, {
       file,
-      line,
+      // The parser reads ahead of the records handed out: its own line count is where it stopped.
+      line: typeof err.lines === 'number' && err.lines > line ? err.lines : line,
       cause: error,
       hint: 'Check the quoting near this line (a quote inside a field must be doubled: "").',
     });

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { PolytuneError } from '../errors.js';
 import type { RawRecord } from './raw-record.js';
+import { MAX_LINE_CHARS } from './read-lines.js';
 
 enum C {
   LF = 10,
@@ -30,6 +31,8 @@ export async function* loadJsonArray(file: string): AsyncGenerator<RawRecord[]> 
   let inString = false;
   let escaped = false;
   let pending = '';
+  // Characters of the current element dropped because it outgrew MAX_LINE_CHARS (then only its length is kept).
+  let dropped = 0;
   let elementLine = 0;
   let expectElement = false;
 
@@ -50,6 +53,17 @@ export async function* loadJsonArray(file: string): AsyncGenerator<RawRecord[]> 
       pending = '';
       start = -1;
       row++;
+      if (dropped > 0) {
+        const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} M`;
+        out.push({
+          ok: false,
+          error: `element too long: ${mb(dropped + body.length)} characters, over the ${mb(MAX_LINE_CHARS)} limit for one record`,
+          line: elementLine,
+          row,
+        });
+        dropped = 0;
+        return;
+      }
       try {
         out.push({ ok: true, value: JSON.parse(body), line: elementLine, row });
       } catch (error) {
@@ -114,7 +128,13 @@ export async function* loadJsonArray(file: string): AsyncGenerator<RawRecord[]> 
           if (!isSpace(c)) fail('unexpected content after the end of the top-level array');
       }
     }
-    if (state === 'element' && start >= 0) pending += text.slice(start);
+    if (state === 'element' && start >= 0) {
+      pending += text.slice(start);
+      if (pending.length > MAX_LINE_CHARS) {
+        dropped += pending.length;
+        pending = '';
+      }
+    }
     if (out.length > 0) yield out;
   }
   if ((state as string) !== 'done') fail('the JSON array is not closed (file ends early)');

@@ -1,12 +1,24 @@
 import type { RawRecord } from './raw-record.js';
-import { readLineBatches } from './read-lines.js';
+import { MAX_LINE_CHARS, readLineBatches } from './read-lines.js';
 
 /** JSON Lines: one value per line; blank lines are skipped (they hold no record). */
 export async function* loadJsonl(file: string): AsyncGenerator<RawRecord[]> {
   let row = 0;
-  for await (const { firstLine, lines } of readLineBatches(file)) {
+  for await (const { firstLine, lines, oversized } of readLineBatches(file, undefined, MAX_LINE_CHARS)) {
     const out: RawRecord[] = [];
     for (let i = 0; i < lines.length; i++) {
+      const size = oversized?.get(i);
+      if (size !== undefined) {
+        row++;
+        const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} M`;
+        out.push({
+          ok: false,
+          error: `line too long: ${mb(size)} characters, over the ${mb(MAX_LINE_CHARS)} limit for one record`,
+          line: firstLine + i,
+          row,
+        });
+        continue;
+      }
       const text = lines[i]!;
       if (text.trim() === '') continue;
       row++;
