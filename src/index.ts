@@ -13,6 +13,7 @@ export {
   parseThreshold,
 } from '../evals/gate.js';
 export { gradeCase, runGrader } from '../evals/graders/grade.js';
+export { type ParetoPoint, paretoFront } from '../evals/pareto.js';
 export { RESULTS_VERSION, readResults, readResultsSummary } from '../evals/report/results-json.js';
 export { type EvalRunResult, type RunEvalOptions, runEval } from '../evals/runner.js';
 export { mcnemar, pairedDelta, wilson } from '../evals/stats.js';
@@ -20,6 +21,11 @@ export * from '../evals/suite.js';
 export { loadSuite, parseSuite } from '../evals/suite-loader.js';
 export { compilers, compilersFor } from '../providers/compilers.js';
 export { localOnnxCompiler } from '../providers/local-onnx/local-onnx-compile.js';
+export {
+  createLocalOnnxProvider,
+  type LocalOnnxProvider,
+  type LocalOnnxSettings,
+} from '../providers/local-onnx/local-onnx-provider.js';
 export {
   createOpenAICompiler,
   type OpenAICompileOptions,
@@ -33,6 +39,7 @@ export {
   type OpenAIProvider,
   type OpenAIProviderDeps,
 } from '../providers/openai/openai-provider.js';
+export { type ProviderEntry, providerEntries, providerEntry, providerIds } from '../providers/registry.js';
 export {
   SAGEMAKER_INSTRUCTION_TEMPLATE,
   sagemakerCompiler,
@@ -55,6 +62,8 @@ export {
   createVertexProvider,
   type VertexOptions,
 } from '../providers/vertex/vertex-provider.js';
+export type { PolytuneConfig } from './config/config-schema.js';
+export { type LoadedConfig, loadConfig, providerSettings } from './config/load-config.js';
 export type { CostEstimate, PriceEntry, PriceTable } from './cost/cost-estimate.js';
 export {
   actualTrainingCost,
