@@ -32,6 +32,8 @@ export interface BaselineComparison extends McNemarResult {
 
 export interface ModelSummary extends MetricSummary {
   model: string;
+  /** USD spent training this model (from the job ledger), when it came from a job; set by `compare`. */
+  trainingCost?: number;
   categories: Record<string, MetricSummary>;
   vsBaseline?: BaselineComparison;
 }

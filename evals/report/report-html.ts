@@ -23,10 +23,11 @@ details{margin:4px 0}summary{cursor:pointer}`;
 
 export function htmlHead(input: HtmlReportInput): string {
   const { summary } = input;
+  const withTraining = summary.models.some((m) => m.trainingCost !== undefined);
   const rows = summary.models
     .map(
       (m) =>
-        `<tr><td>${escapeHtml(m.model)}</td><td class="num">${m.n}</td><td>${percent(m.passRate)} ${interval(m.interval)}</td><td class="num">${m.errored}</td><td class="num">${ms(m.latency.p50)} / ${ms(m.latency.p95)} / ${ms(m.latency.p99)}</td><td class="num">${m.tokens.input} / ${m.tokens.output}</td><td class="num">${m.cost.priced ? money(m.cost.per1k) : 'n/a'}</td><td>${
+        `<tr><td>${escapeHtml(m.model)}</td><td class="num">${m.n}</td><td>${percent(m.passRate)} ${interval(m.interval)}</td><td class="num">${m.errored}</td><td class="num">${ms(m.latency.p50)} / ${ms(m.latency.p95)} / ${ms(m.latency.p99)}</td><td class="num">${m.tokens.input} / ${m.tokens.output}</td><td class="num">${m.cost.priced ? money(m.cost.per1k) : 'n/a'}</td>${withTraining ? `<td class="num">${m.trainingCost === undefined ? '–' : money(m.trainingCost)}</td>` : ''}<td>${
           m.vsBaseline
             ? `${m.vsBaseline.delta >= 0 ? '+' : ''}${percent(m.vsBaseline.delta)} ${interval(m.vsBaseline.interval)}, McNemar p=${m.vsBaseline.pValue.toPrecision(2)} (b=${m.vsBaseline.b}, c=${m.vsBaseline.c})`
             : summary.baseline === m.model
@@ -40,7 +41,7 @@ export function htmlHead(input: HtmlReportInput): string {
 <title>polytune eval: ${escapeHtml(input.suiteName)}</title><style>${STYLE}</style></head><body>
 <h1>polytune eval: ${escapeHtml(input.suiteName)}</h1>
 <p class="muted">${escapeHtml(input.createdAt)} · status: ${escapeHtml(input.status)} · pass rates count errors as not passed; intervals are Wilson 95%; latency quantiles within 1%.</p>
-<table><thead><tr><th>model</th><th>n</th><th>pass rate [95% CI]</th><th>errors</th><th>latency p50 / p95 / p99</th><th>tokens in / out</th><th>cost per 1k</th><th>vs baseline</th>${summary.repeats > 1 ? '<th>consistency</th>' : ''}</tr></thead>
+<table><thead><tr><th>model</th><th>n</th><th>pass rate [95% CI]</th><th>errors</th><th>latency p50 / p95 / p99</th><th>tokens in / out</th><th>cost per 1k</th>${withTraining ? '<th>training cost</th>' : ''}<th>vs baseline</th>${summary.repeats > 1 ? '<th>consistency</th>' : ''}</tr></thead>
 <tbody>${rows}</tbody></table>
 <h2>Pass rate by category</h2>${passRateChart(summary)}
 <h2>Cost against accuracy</h2>${costAccuracyChart(summary)}

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../aggregate.js';
+import { paretoFront } from '../pareto.js';
 import { escapeHtml, money, ms, percent } from './escape.js';
 
 /** Inline SVG charts for report.html: no scripts, no external resources. */
@@ -62,21 +63,31 @@ export function passRateChart(summary: RunSummary): string {
   return `<svg role="img" aria-label="Pass rate by category" width="${f(width)}" height="${f(height)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }
 
-/** Cost per 1,000 cases against pass rate, one point per model with its interval. */
+/**
+ * Cost against pass rate, one point per model with its interval; the
+ * Pareto-best models (no other is both cheaper and more accurate) are starred.
+ * Cost is inference per 1,000 cases, plus the training cost when a model has one.
+ */
 export function costAccuracyChart(summary: RunSummary): string {
-  const priced = summary.models.filter((m) => m.cost.priced);
+  const withTraining = summary.models.some((m) => m.trainingCost !== undefined);
+  const costOf = (m: RunSummary['models'][number]) => (m.trainingCost ?? 0) + m.cost.per1k;
+  const priced = summary.models.filter((m) => m.cost.priced || m.trainingCost !== undefined);
   if (priced.length === 0) return '<p class="muted">No model has a price, so there is no cost chart.</p>';
+  const front = paretoFront(priced.map((m) => ({ model: m.model, accuracy: m.passRate, cost: costOf(m) })));
   const left = 60;
   const top = 16;
   const w = 420;
   const h = 220;
-  const maxCost = Math.max(...priced.map((m) => m.cost.per1k), 1e-9) * 1.15;
+  const maxCost = Math.max(...priced.map(costOf), 1e-9) * 1.15;
   const x = (v: number) => left + (w * v) / maxCost;
   const y = (v: number) => top + h * (1 - v);
+  const axis = withTraining
+    ? 'training cost + inference per 1,000 cases (USD)'
+    : 'cost per 1,000 cases (USD)';
   const parts: string[] = [
     `<line x1="${left}" x2="${left + w}" y1="${top + h}" y2="${top + h}" stroke="#9ca3af"/>`,
     `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + h}" stroke="#9ca3af"/>`,
-    text(left + w / 2, top + h + 32, 'cost per 1,000 cases (USD)', 'font-size="11" text-anchor="middle"'),
+    text(left + w / 2, top + h + 32, axis, 'font-size="11" text-anchor="middle"'),
     text(
       14,
       top + h / 2,
@@ -91,15 +102,24 @@ export function costAccuracyChart(summary: RunSummary): string {
     );
   }
   summary.models.forEach((m, i) => {
-    if (!m.cost.priced) return;
-    const px = x(m.cost.per1k);
+    if (!m.cost.priced && m.trainingCost === undefined) return;
+    const px = x(costOf(m));
+    const star = front.has(m.model) ? '★ ' : '';
     parts.push(
       `<line x1="${f(px)}" x2="${f(px)}" y1="${f(y(m.interval.low))}" y2="${f(y(m.interval.high))}" stroke="${colour(i)}" stroke-width="2"/>`,
-      `<circle cx="${f(px)}" cy="${f(y(m.passRate))}" r="5" fill="${colour(i)}"><title>${escapeHtml(`${m.model}: ${percent(m.passRate)} at ${money(m.cost.per1k)} per 1k`)}</title></circle>`,
-      text(px + 8, y(m.passRate) - 6, m.model, 'font-size="11"'),
+      `<circle cx="${f(px)}" cy="${f(y(m.passRate))}" r="5" fill="${colour(i)}"><title>${escapeHtml(`${m.model}: ${percent(m.passRate)} at ${money(costOf(m))}${front.has(m.model) ? ' (Pareto-best)' : ''}`)}</title></circle>`,
+      text(px + 8, y(m.passRate) - 6, `${star}${m.model}`, 'font-size="11"'),
     );
   });
-  return `<svg role="img" aria-label="Cost against accuracy" width="${left + w + 160}" height="${top + h + 44}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+  parts.push(
+    text(
+      left,
+      top + h + 44,
+      '★ Pareto-best: no other model is both cheaper and more accurate',
+      'font-size="10"',
+    ),
+  );
+  return `<svg role="img" aria-label="Cost against accuracy" width="${left + w + 160}" height="${top + h + 52}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }
 
 /** p50 / p95 / p99 latency per model, horizontal bars. */
