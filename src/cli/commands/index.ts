@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as compare } from './compare.js';
 import { register as data } from './data.js';
 import { register as demo } from './demo.js';
 import { register as deploy } from './deploy.js';
@@ -14,4 +15,14 @@ import { register as tune } from './tune.js';
  */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, doctor, data, tune, jobs, deploy, evalCommand, gate];
+export const commands: RegisterCommand[] = [
+  demo,
+  doctor,
+  data,
+  tune,
+  jobs,
+  deploy,
+  evalCommand,
+  compare,
+  gate,
+];

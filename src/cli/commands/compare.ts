@@ -1,0 +1,147 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { writeReports } from '../../../evals/report/write-reports.js';
+import { runEval } from '../../../evals/runner.js';
+import { loadSuite } from '../../../evals/suite-loader.js';
+import { PolytuneError } from '../../errors.js';
+import { resolveJob } from '../../jobs/resolve-job.js';
+import type { Model } from '../../provider.js';
+import { printComparison } from '../comparison-table.js';
+import { MODEL_REF_FORMS, parseModelRef, resolveModelRef } from '../model-ref.js';
+import { isInteractive, out } from '../output.js';
+import { type ProviderContext, providerContext } from '../provider-settings.js';
+import { progressRenderer } from './eval.js';
+
+/**
+ * `polytune compare`: one suite on several models (any mix of providers and
+ * `job:` refs), one table and one report of cost against accuracy with
+ * intervals, Pareto-best models marked. A model that came from a job carries its
+ * training cost from the ledger (the actual when the provider billed it, else
+ * the estimate).
+ */
+interface CompareFlags {
+  suite: string;
+  model?: string[];
+  baseline?: string;
+  out: string;
+  concurrency: string;
+  rpm?: string;
+  cache: boolean;
+  cacheDir: string;
+  json?: boolean;
+  config?: string;
+  ledgerDir?: string;
+}
+
+interface ResolvedModel {
+  ref: string;
+  model: Model;
+  trainingCost?: { amount: number; estimate: boolean };
+}
+
+async function resolveWithTrainingCost(ref: string, context: ProviderContext): Promise<ResolvedModel> {
+  const model = await resolveModelRef(ref, context);
+  const { scheme, rest } = parseModelRef(ref);
+  if (scheme !== 'job') return { ref, model };
+  const record = await resolveJob(context.ledger, rest);
+  const cost = record.costActual ?? record.costEstimate;
+  return { ref, model, ...(cost ? { trainingCost: { amount: cost.amount, estimate: cost.estimate } } : {}) };
+}
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new PolytuneError(
+      'USAGE',
+      `Expected ${name} to be an integer from 1 and up, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return n;
+}
+
+export async function runCompare(flags: CompareFlags): Promise<number> {
+  const refs = [...(flags.model ?? [])];
+  if (flags.baseline && !refs.includes(flags.baseline)) refs.push(flags.baseline);
+  if (refs.length < 2) {
+    throw new PolytuneError('USAGE', 'compare needs at least two models.', {
+      hint: `Pass --model <ref> for each (and optionally --baseline <ref>). ${MODEL_REF_FORMS.join('; ')}`,
+    });
+  }
+  const suite = await loadSuite(flags.suite);
+  const context = await providerContext({ config: flags.config, ledgerDir: flags.ledgerDir });
+  const resolved: ResolvedModel[] = [];
+  for (const ref of refs) resolved.push(await resolveWithTrainingCost(ref, context));
+  const models = resolved.map((r) => r.model);
+  const baseline = flags.baseline ? resolved.find((r) => r.ref === flags.baseline)?.model.id : undefined;
+  const outDir = resolve(flags.out);
+  try {
+    const run = await runEval({
+      suite,
+      models,
+      baseline,
+      out: outDir,
+      concurrency: positive('--concurrency', flags.concurrency),
+      requestsPerMinute: positive('--rpm', flags.rpm),
+      cache: flags.cache ? flags.cacheDir : false,
+      reports: false,
+      onEvent: flags.json ? undefined : progressRenderer(isInteractive()),
+    });
+    const trainingCost = Object.fromEntries(
+      resolved.filter((r) => r.trainingCost).map((r) => [r.model.id, r.trainingCost!.amount]),
+    );
+    const summary = {
+      ...run.summary,
+      models: run.summary.models.map((m) =>
+        trainingCost[m.model] === undefined ? m : { ...m, trainingCost: trainingCost[m.model] },
+      ),
+    };
+    const files = await writeReports({
+      out: outDir,
+      resultsFile: join(outDir, 'results.jsonl'),
+      suite,
+      summary,
+      status: run.status,
+      models: models.map((m) => m.id),
+    });
+    if (flags.json) {
+      out.json({ status: run.status, summary, files });
+    } else {
+      printComparison(summary, { trainingCost });
+      const estimated = resolved.filter((r) => r.trainingCost?.estimate).map((r) => r.ref);
+      if (estimated.length) out.line(`training cost is an estimate for: ${estimated.join(', ')}`);
+      out.line(`reports: ${[join(outDir, 'results.jsonl'), ...files].join(', ')}`);
+    }
+    return run.status === 'complete' ? 0 : 1;
+  } finally {
+    await Promise.all(models.map((m) => m.close?.().catch(() => undefined)));
+  }
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description(
+      'run one suite on several models and compare cost, latency and accuracy (Pareto-best marked)',
+    )
+    .requiredOption('--suite <file>', 'suite file (YAML or JSON)')
+    .option('--model <ref>', 'model to compare (repeatable; at least two with --baseline)', collect)
+    .option('--baseline <ref>', 'model the others are tested against (paired McNemar test)')
+    .option('--out <dir>', 'folder for results and reports', 'compare-out')
+    .option('--concurrency <n>', 'requests in flight at once', '8')
+    .option('--rpm <n>', 'requests per minute (all models together)')
+    .option('--no-cache', 'do not read or write the response cache')
+    .option('--cache-dir <dir>', 'response cache folder', '.polytune/eval-cache')
+    .option('--json', 'print the summary as JSON')
+    .option('--config <file>', 'polytune config file')
+    .option('--ledger-dir <dir>', 'job ledger folder for job:<id> refs')
+    .addHelpText(
+      'after',
+      `\nExample:\n  polytune compare --suite suite.yaml --model job:3f2a9c --model openai:gpt-4.1-mini \\\n    --model vertex:projects/p/locations/us-central1/endpoints/123 --baseline openai:gpt-4.1-mini\n\nModel refs:\n  ${MODEL_REF_FORMS.join('\n  ')}\n`,
+    )
+    .action(async (flags: CompareFlags) => {
+      process.exitCode = await runCompare(flags);
+    });
+}
