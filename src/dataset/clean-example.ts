@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChatMessage, Example } from './example.js';
 import type { ExampleDraft } from './map-record.js';
@@ -120,7 +120,8 @@ export function cleanExample(draft: ExampleDraft, options: CleanOptions): Cleane
     }
   }
   const canonical = JSON.stringify(content);
-  const id = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  // One-shot hash: no Hash object per example.
+  const id = hash('sha256', canonical, 'hex').slice(0, 16);
   return { content, canonical, id, empty };
 }
 
@@ -133,4 +134,19 @@ export function toExample(
   const example = { id: cleaned.id, ...cleaned.content, source } as Example;
   if (meta && Object.keys(meta).length > 0) example.meta = meta;
   return example;
+}
+
+/**
+ * `JSON.stringify(toExample(cleaned, source, meta))`, spliced from the
+ * canonical content already serialised for the id instead of serialising the
+ * whole example again.
+ */
+export function exampleLine(
+  cleaned: CleanedExample,
+  source: Example['source'],
+  meta?: Record<string, unknown>,
+): string {
+  const tail = meta && Object.keys(meta).length > 0 ? `,"meta":${JSON.stringify(meta)}` : '';
+  const src = source === undefined ? '' : `,"source":${JSON.stringify(source)}`;
+  return `{"id":${JSON.stringify(cleaned.id)},${cleaned.canonical.slice(1, -1)}${src}${tail}}`;
 }

@@ -16,6 +16,13 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
+const NON_ASCII = /[^\u0000-\u007f]/;
+/** ASCII letter or digit → its lower-case code; anything else → 0 (a word break). */
+const WORD_CHAR = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) WORD_CHAR[c] = c;
+for (let c = 97; c <= 122; c++) WORD_CHAR[c] = c;
+for (let c = 65; c <= 90; c++) WORD_CHAR[c] = c + 32;
+
 /** Lower-case words joined by single spaces: case, punctuation and spacing do not make texts differ. */
 export function shingleText(text: string): string {
   return text
@@ -33,7 +40,6 @@ export function shingleText(text: string): string {
  * buckets stay small. Writes MINHASH_BINS values into `out` at `offset`.
  */
 export function minhashInto(text: string, out: Uint32Array, offset: number): void {
-  const s = shingleText(text);
   for (let b = 0; b < MINHASH_BINS; b++) out[offset + b] = EMPTY;
   // Hash each word once, then combine SHINGLE consecutive word hashes.
   let h1 = 0;
@@ -46,18 +52,27 @@ export function minhashInto(text: string, out: Uint32Array, offset: number): voi
     const value = x & VALUE_MASK;
     if (value < out[bin]!) out[bin] = value;
   };
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 32;
-    if (c !== 32) {
-      h = Math.imul(h ^ c, 0x01000193);
-      continue;
-    }
-    if (h === 0x811c9dc5) continue;
+  const endWord = () => {
     words++;
     if (words >= SHINGLE) add(Math.imul(h1, 0x9e3779b1) ^ Math.imul(h2, 0x85ebca6b) ^ h);
     h1 = h2;
     h2 = h;
     h = 0x811c9dc5;
+  };
+  if (NON_ASCII.test(text)) {
+    const s = shingleText(text);
+    for (let i = 0; i <= s.length; i++) {
+      const c = i < s.length ? s.charCodeAt(i) : 32;
+      if (c !== 32) h = Math.imul(h ^ c, 0x01000193);
+      else if (h !== 0x811c9dc5) endWord();
+    }
+  } else {
+    // ASCII: the same words as shingleText (lower-cased letter/digit runs) without building it.
+    for (let i = 0; i <= text.length; i++) {
+      const c = i < text.length ? WORD_CHAR[text.charCodeAt(i)]! : 0;
+      if (c !== 0) h = Math.imul(h ^ c, 0x01000193);
+      else if (h !== 0x811c9dc5) endWord();
+    }
   }
   if (words > 0 && words < SHINGLE) add(Math.imul(h1, 0x9e3779b1) ^ Math.imul(h2, 0x85ebca6b) ^ words);
   // Densify: an empty bin borrows the next non-empty bin's value, offset by the distance.

@@ -10,11 +10,10 @@ import type { DatasetStats } from './dataset-stats.js';
 import { datasetFindings } from './dataset-warnings.js';
 import type { Example } from './example.js';
 import { checkLeakage } from './leakage-check.js';
-import { hashFile, LineWriter } from './line-writer.js';
+import { forEachLineBytes, hashFile, LineWriter } from './line-writer.js';
 import { openRecords } from './load-records.js';
 import type { CompiledFiles, LeakagePair, PreparedManifest } from './prepared-manifest.js';
 import { type ResolvedMapping, resolveMapping } from './presets.js';
-import { readLineBatches } from './read-lines.js';
 import { readExamples } from './read-prepared.js';
 import { scanDataset } from './scan-dataset.js';
 import { ScanOptionsSchema } from './scan-options.js';
@@ -93,16 +92,18 @@ async function peekMapping(
   return undefined;
 }
 
-/** Copies line i of `from` into `writers[assign[i]]` (undefined writers skip the line). */
+/** Copies line i of `from` into `writers[assign[i]]` as bytes (undefined writers skip the line). */
 async function route(from: string, assign: Uint8Array, writers: (LineWriter | undefined)[]): Promise<void> {
   let i = 0;
-  for await (const { lines } of readLineBatches(from)) {
-    for (const line of lines) {
-      if (line === '') continue;
-      writers[assign[i++]!]?.write(line);
-    }
-    for (const w of writers) await w?.flushIfFull();
-  }
+  await forEachLineBytes(
+    from,
+    (bytes, start, end) => {
+      if (end - start > 1) writers[assign[i++]!]?.writeBytes(bytes, start, end, 1);
+    },
+    async () => {
+      for (const w of writers) await w?.flushIfFull();
+    },
+  );
 }
 
 /**

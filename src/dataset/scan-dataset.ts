@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PolytuneError } from '../errors.js';
-import { cleanExample, toExample } from './clean-example.js';
+import { cleanExample, exampleLine, toExample } from './clean-example.js';
 import type { DatasetIssue } from './dataset-issue.js';
 import type { Example } from './example.js';
 import { openRecords } from './load-records.js';
@@ -248,8 +248,8 @@ export async function scanDataset(
         report('warning', 'repetitive_content', 'the completion repeats a few words over and over', line);
       }
       if (hooks.onKept) {
-        const example = toExample(cleaned, { file: sourceFile, line, row: record.row }, meta);
-        hooks.onKept(example, JSON.stringify(example), index);
+        const source = { file: sourceFile, line, row: record.row };
+        hooks.onKept(toExample(cleaned, source, meta), exampleLine(cleaned, source, meta), index);
       }
     }
     if (hooks.afterBatch) await hooks.afterBatch();
