@@ -22,7 +22,8 @@ function checkOpenAI(config: LoadedConfig): DoctorCheck {
   const settings = config.config.providers.openai ?? {};
   const base = process.env.OPENAI_BASE_URL ?? (settings.baseURL as string | undefined);
   if (has('AZURE_OPENAI_API_KEY') || settings.azure) {
-    const endpoint = process.env.AZURE_OPENAI_ENDPOINT ?? (settings.endpoint as string | undefined);
+    const azure = (settings.azure ?? {}) as { endpoint?: string };
+    const endpoint = process.env.AZURE_OPENAI_ENDPOINT ?? azure.endpoint;
     return {
       provider: 'openai',
       ok: Boolean(endpoint) && has('AZURE_OPENAI_API_KEY'),
@@ -37,7 +38,10 @@ function checkOpenAI(config: LoadedConfig): DoctorCheck {
 
 function checkVertex(config: LoadedConfig): DoctorCheck {
   const s = config.config.providers.vertex ?? {};
-  const missing = ['project', 'location', 'bucket'].filter((k) => !s[k]);
+  const project =
+    (s.project as string | undefined) ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT;
+  const location = (s.location as string | undefined) ?? process.env.GOOGLE_CLOUD_LOCATION ?? 'us-central1';
+  const bucket = (s.bucket as string | undefined) ?? process.env.POLYTUNE_VERTEX_BUCKET;
   const adcFile = join(homedir(), '.config', 'gcloud', 'application_default_credentials.json');
   const credentials = has('GOOGLE_APPLICATION_CREDENTIALS')
     ? 'GOOGLE_APPLICATION_CREDENTIALS'
@@ -45,7 +49,8 @@ function checkVertex(config: LoadedConfig): DoctorCheck {
       ? 'gcloud application-default login'
       : undefined;
   const problems = [
-    ...(missing.length ? [`config providers.vertex lacks ${missing.join(', ')}`] : []),
+    ...(project ? [] : ['no project (providers.vertex.project or GOOGLE_CLOUD_PROJECT)']),
+    ...(bucket ? [] : ['no bucket (providers.vertex.bucket or POLYTUNE_VERTEX_BUCKET)']),
     ...(credentials
       ? []
       : ['no Application Default Credentials (run `gcloud auth application-default login`)']),
@@ -55,7 +60,7 @@ function checkVertex(config: LoadedConfig): DoctorCheck {
     ok: problems.length === 0,
     message: problems.length
       ? problems.join('; ')
-      : `project ${s.project}, ${s.location}, credentials from ${credentials}`,
+      : `project ${project}, ${location}, credentials from ${credentials}`,
   };
 }
 
@@ -82,8 +87,29 @@ function checkSageMaker(config: LoadedConfig): DoctorCheck {
   };
 }
 
+/** Opens the default base on `auto`: says which execution provider runs, and why CUDA did not load. */
+async function checkLocalOnnx(): Promise<DoctorCheck> {
+  try {
+    const { loadBaseModel } = await import('../../../providers/local-onnx/base-model.js');
+    const { openSession } = await import('../../../providers/local-onnx/onnx-session.js');
+    const base = await loadBaseModel();
+    const opened = await openSession(base.modelBytes, 'auto');
+    await opened.session.release();
+    return {
+      provider: 'local-onnx',
+      ok: true,
+      message:
+        opened.device === 'cuda'
+          ? 'default base loads; CUDA execution provider in use'
+          : `default base loads; CPU execution provider (CUDA not available: ${opened.fallbackReason ?? 'not installed'}; see README "GPU")`,
+    };
+  } catch (error) {
+    return { provider: 'local-onnx', ok: false, message: (error as Error).message };
+  }
+}
+
 export async function runDoctor(config: LoadedConfig): Promise<DoctorCheck[]> {
-  const checks = [checkOpenAI(config), checkVertex(config), checkSageMaker(config)];
+  const checks = [checkOpenAI(config), checkVertex(config), checkSageMaker(config), await checkLocalOnnx()];
   const major = Number(process.versions.node.split('.')[0]);
   checks.push({
     provider: 'node',
