@@ -12,7 +12,11 @@ import { build } from 'esbuild';
  * fetch loop with the same retry budget, and polytune's runEval through the
  * OpenAI provider Model writing results.jsonl and all reports.
  *
- *   npx tsx bench/eval-load/run.ts [--sizes 10000,100000] [--concurrency 50]
+ *   npx tsx bench/eval-load/run.ts [--sizes 10000,100000] [--concurrency 50] [--cap 64]
+ *
+ * With --cap, polytune runs once more at the largest size with V8's old space
+ * capped at that many MB: finishing there shows the run needs no memory that
+ * grows with the number of cases (RSS growth is then V8 sizing, not retention).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -22,6 +26,7 @@ const flag = (name: string, fallback: string) => {
 };
 const sizes = flag('sizes', '10000,100000').split(',').map(Number);
 const C = Number(flag('concurrency', '50'));
+const cap = flag('cap', '');
 
 function run(argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -75,31 +80,41 @@ interface Figure {
 try {
   const figures: Figure[] = [];
   await run(['--expose-gc', join(work, 'contender.mjs'), 'bare', '2000', String(C), baseURL]); // warm-up
-  for (const cases of sizes) {
-    for (const name of ['bare', 'polytune']) {
-      const out = await run([
-        '--expose-gc',
-        join(work, 'contender.mjs'),
-        name,
-        String(cases),
-        String(C),
-        baseURL,
-      ]);
-      figures.push({
-        name,
-        cases,
-        ...(JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<Figure, 'name' | 'cases'>),
-      });
-    }
+  const runs: { name: string; cases: number; node: string[] }[] = [];
+  for (const cases of sizes) for (const name of ['bare', 'polytune']) runs.push({ name, cases, node: [] });
+  if (cap)
+    runs.push({
+      name: `polytune@${cap}MB`,
+      cases: sizes.at(-1) as number,
+      node: [`--max-old-space-size=${cap}`],
+    });
+  for (const { name, cases, node } of runs) {
+    const kind = name.startsWith('polytune') ? 'polytune' : 'bare';
+    const out = await run([
+      ...node,
+      '--expose-gc',
+      join(work, 'contender.mjs'),
+      kind,
+      String(cases),
+      String(C),
+      baseURL,
+    ]);
+    figures.push({
+      name,
+      cases,
+      ...(JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<Figure, 'name' | 'cases'>),
+    });
   }
   console.log(
     `eval under load and faults · C=${C} · ~5% first attempts fail · ${cpus().length} cores (${arch()}) · Node ${process.version} · ${new Date().toISOString().slice(0, 10)}`,
   );
-  console.log('contender   cases     wall   peak RSS  live heap 5%→100%  after run  results  passed  errors');
+  console.log(
+    'contender       cases     wall   peak RSS  live heap 5%→100%  after run  results  passed  errors',
+  );
   for (const f of figures) {
     const s = f.heapSamplesMb;
     console.log(
-      `${f.name.padEnd(10)} ${String(f.cases).padStart(7)} ${(f.wallMs / 1000).toFixed(1).padStart(6)} s ${f.peakRssMb.toFixed(0).padStart(6)} MB ${`${(s[0] ?? 0).toFixed(0)}→${(s.at(-1) ?? 0).toFixed(0)} MB`.padStart(13)} ${f.heapAfterGcMb.toFixed(1).padStart(10)} MB ${String(f.results).padStart(8)} ${String(f.passed).padStart(7)} ${String(f.errors).padStart(7)}`,
+      `${f.name.padEnd(14)} ${String(f.cases).padStart(7)} ${(f.wallMs / 1000).toFixed(1).padStart(6)} s ${f.peakRssMb.toFixed(0).padStart(6)} MB ${`${(s[0] ?? 0).toFixed(0)}→${(s.at(-1) ?? 0).toFixed(0)} MB`.padStart(13)} ${f.heapAfterGcMb.toFixed(1).padStart(10)} MB ${String(f.results).padStart(8)} ${String(f.passed).padStart(7)} ${String(f.errors).padStart(7)}`,
     );
   }
   for (const name of ['bare', 'polytune']) {
