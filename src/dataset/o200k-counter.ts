@@ -1,4 +1,14 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+
+type CountTokens = (text: string, options?: { disallowedSpecial?: Set<string> }) => number;
+let reference: CountTokens | undefined;
+/** gpt-tokenizer's counter, loaded on first use: a process whose counting runs in a worker never loads the tables. */
+function countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number {
+  reference ??= (
+    createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: CountTokens }
+  ).countTokens;
+  return reference(text, options);
+}
 
 /**
  * o200k_base's pre-tokenizer (tiktoken's pattern, as gpt-tokenizer 4 spells

@@ -156,8 +156,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     syncCompilers.map((c) => [c.provider, new LineWriter(join(work, `${c.provider}.jsonl`))]),
   );
   try {
-    const sourceHash = hashFile(file).catch(() => '');
     const scan = await scanDataset(file, opts, {
+      hashSource: true,
       onKept(example: Example, line: string) {
         kept.write(line);
         for (const c of syncCompilers) compiledTemp.get(c.provider)!.write(c.compileExample!(example));
@@ -283,7 +283,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
       kind: scan.mapping.kind,
       seed: opts.seed,
       split: opts.split,
-      source: { file, sha256: await sourceHash },
+      source: { file, sha256: scan.sourceSha256 ?? '' },
       counts: scan.counts,
       splits,
       compiled,

@@ -4,6 +4,7 @@ import { PolytuneError } from '../errors.js';
 import { cleanExample, exampleLine, toExample } from './clean-example.js';
 import type { DatasetIssue } from './dataset-issue.js';
 import type { Example } from './example.js';
+import { hashFile } from './line-writer.js';
 import { openRecords } from './load-records.js';
 import { mapRecord } from './map-record.js';
 import { MINHASH_BINS, minhashInto, similarityText } from './minhash.js';
@@ -13,6 +14,7 @@ import { type ResolvedMapping, resolveMapping } from './presets.js';
 import type { InputFormat } from './raw-record.js';
 import { type ResolvedScanOptions, type ScanOptions, ScanOptionsSchema } from './scan-options.js';
 import { exampleTokens } from './token-count.js';
+import { TokenCountPool } from './token-count-pool.js';
 
 /** Growable typed column (per kept example). */
 class Column<T extends Uint32Array | Int32Array> {
@@ -57,13 +59,20 @@ export interface ScanResult {
   /** Chat examples with / without a system message. */
   systemMessages: { with: number; without: number; linesWithout: number[] };
   idOf(index: number): string;
+  /** sha256 of the source file, when `hooks.hashSource` asked for it ('' if it could not be read). */
+  sourceSha256?: string;
 }
+
+// Files from this size count tokens in a worker thread under `tokenWorker: 'auto'`.
+const TOKEN_WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
 export interface ScanHooks {
   /** Called for each kept example, in input order. */
   onKept?(example: Example, canonicalLine: string, index: number): void;
   /** Awaited after each batch (writers flush here). */
   afterBatch?(): Promise<void>;
+  /** Also hash the source file (in the token worker when there is one); the result has `sourceSha256`. */
+  hashSource?: boolean;
 }
 
 function hex8(n: number): string {
@@ -90,9 +99,11 @@ export async function scanDataset(
   hooks: ScanHooks = {},
 ): Promise<ScanResult> {
   const opts = ScanOptionsSchema.parse(options);
+  let size = 0;
   try {
     const s = await stat(file);
     if (!s.isFile()) throw new Error('not a file');
+    size = s.size;
   } catch (error) {
     throw new PolytuneError('INVALID_INPUT', `cannot read ${file}: ${(error as Error).message}`, {
       file,
@@ -134,159 +145,182 @@ export async function scanDataset(
   const sig = new Uint32Array(MINHASH_BINS);
   const system = { with: 0, without: 0, linesWithout: [] as number[] };
   const idOf = (i: number) => hex8(idWords.data[2 * i]!) + hex8(idWords.data[2 * i + 1]!);
+  const useWorker =
+    opts.tokenWorker === 'on' || (opts.tokenWorker === 'auto' && size >= TOKEN_WORKER_MIN_BYTES);
+  const pool = useWorker ? new TokenCountPool(() => tokens.data) : undefined;
+  try {
+    const sourceSha256 = hooks.hashSource
+      ? (pool?.hashFile(file) ?? hashFile(file).catch(() => ''))
+      : undefined;
+    // Canonical JSON of this batch's kept examples, counted by the pool.
+    let batchFirst = 0;
+    let batchContents: string[] = [];
 
-  for await (const batch of batches) {
-    for (const record of batch) {
-      read++;
-      const line = record.line;
-      if (!record.ok) {
-        report('error', 'parse_error', record.error, line);
-        drop(line, record.error);
-        continue;
-      }
-      if (!mapping) {
-        const value = record.value;
-        if (!value || typeof value !== 'object' || Array.isArray(value)) {
-          const message = `expected an object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`;
-          report('error', 'data_type', message, line);
-          drop(line, message);
+    for await (const batch of batches) {
+      for (const record of batch) {
+        read++;
+        const line = record.line;
+        if (!record.ok) {
+          report('error', 'parse_error', record.error, line);
+          drop(line, record.error);
           continue;
         }
-        const keys = new Set(Object.keys(value));
-        try {
-          mapping = resolveMapping(keys, opts);
-        } catch (error) {
-          if (error instanceof PolytuneError) {
-            throw new PolytuneError(error.code, error.message, { file, line, hint: error.hint });
+        if (!mapping) {
+          const value = record.value;
+          if (!value || typeof value !== 'object' || Array.isArray(value)) {
+            const message = `expected an object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`;
+            report('error', 'data_type', message, line);
+            drop(line, message);
+            continue;
           }
-          throw error;
+          const keys = new Set(Object.keys(value));
+          try {
+            mapping = resolveMapping(keys, opts);
+          } catch (error) {
+            if (error instanceof PolytuneError) {
+              throw new PolytuneError(error.code, error.message, { file, line, hint: error.hint });
+            }
+            throw error;
+          }
         }
-      }
-      const { draft, findings } = mapRecord(record.value, mapping);
-      for (const f of findings) report(f.severity, f.code, f.message, line);
-      if (!draft) {
-        drop(line, findings.find((f) => f.severity === 'error')?.message ?? 'invalid record');
-        continue;
-      }
-      const cleaned = cleanExample(draft, opts.clean);
-      if (cleaned.empty) {
-        report('warning', 'empty_example', cleaned.empty, line);
-        drop(line, `empty: ${cleaned.empty}`);
-        continue;
-      }
-      if (opts.dedupe.exact) {
-        const first = ids.get(cleaned.id);
-        if (first !== undefined) {
-          const message = `exact duplicate of line ${lines.data[first]}`;
-          report('warning', 'duplicate', message, line);
-          drop(line, message, cleaned.id);
+        const { draft, findings } = mapRecord(record.value, mapping);
+        for (const f of findings) report(f.severity, f.code, f.message, line);
+        if (!draft) {
+          drop(line, findings.find((f) => f.severity === 'error')?.message ?? 'invalid record');
           continue;
         }
-      }
-      if (cleaned.canonical.includes('\uFFFD')) {
-        report(
-          'warning',
-          'replacement_character',
-          'contains U+FFFD: the file has invalid UTF-8 or was converted lossily',
-          line,
-        );
-      }
-      const content = cleaned.content;
-      if (nearIndex) {
-        minhashInto(similarityText(content), sig, 0);
-        if (opts.dedupe.nearDuplicates === 'drop') {
-          const near = nearIndex.query(sig, 0, threshold);
-          if (near) {
-            const message = `near duplicate (similarity ${near.similarity.toFixed(2)}) of line ${lines.data[near.index]}`;
-            report('warning', 'near_duplicate', message, line);
-            drop(line, message, idOf(near.index));
+        const cleaned = cleanExample(draft, opts.clean);
+        if (cleaned.empty) {
+          report('warning', 'empty_example', cleaned.empty, line);
+          drop(line, `empty: ${cleaned.empty}`);
+          continue;
+        }
+        if (opts.dedupe.exact) {
+          const first = ids.get(cleaned.id);
+          if (first !== undefined) {
+            const message = `exact duplicate of line ${lines.data[first]}`;
+            report('warning', 'duplicate', message, line);
+            drop(line, message, cleaned.id);
             continue;
           }
         }
-      }
-      // Kept.
-      const index = tokens.length;
-      if (opts.dedupe.exact) ids.set(cleaned.id, index);
-      if (nearIndex) nearIndex.add(sig, 0);
-      tokens.push(exampleTokens(content));
-      lines.push(line);
-      idWords.push(Number.parseInt(cleaned.id.slice(0, 8), 16));
-      idWords.push(Number.parseInt(cleaned.id.slice(8, 16), 16));
-      let meta: Record<string, unknown> | undefined;
-      let stratum = '';
-      if (opts.stratify) {
-        const raw = (record.value as Record<string, unknown>)[opts.stratify];
-        stratum = raw === undefined || raw === null ? '' : String(raw);
-        meta = { [opts.stratify]: stratum };
-      } else if (content.kind === 'classification') stratum = content.label;
-      let s = strataIndex.get(stratum);
-      if (s === undefined) {
-        s = strataNames.length;
-        strataIndex.set(stratum, s);
-        strataNames.push(stratum);
-      }
-      strata.push(s);
-      if (content.kind === 'classification') labels[content.label] = (labels[content.label] ?? 0) + 1;
-      if (content.kind === 'chat') {
-        if (content.messages.some((m) => m.role === 'system')) system.with++;
-        else {
-          system.without++;
-          if (system.linesWithout.length < opts.maxIssuesPerCode) system.linesWithout.push(line);
+        if (cleaned.canonical.includes('\uFFFD')) {
+          report(
+            'warning',
+            'replacement_character',
+            'contains U+FFFD: the file has invalid UTF-8 or was converted lossily',
+            line,
+          );
         }
-        for (const m of content.messages) {
-          if (m.content && isRepetitive(m.content)) {
-            report(
-              'warning',
-              'repetitive_content',
-              `an ${m.role} message of ${m.content.length.toLocaleString('en-US')} characters repeats a few words over and over`,
-              line,
-            );
-            break;
+        const content = cleaned.content;
+        if (nearIndex) {
+          minhashInto(similarityText(content), sig, 0);
+          if (opts.dedupe.nearDuplicates === 'drop') {
+            const near = nearIndex.query(sig, 0, threshold);
+            if (near) {
+              const message = `near duplicate (similarity ${near.similarity.toFixed(2)}) of line ${lines.data[near.index]}`;
+              report('warning', 'near_duplicate', message, line);
+              drop(line, message, idOf(near.index));
+              continue;
+            }
           }
         }
-      } else if (content.kind === 'completion' && isRepetitive(content.completion)) {
-        report('warning', 'repetitive_content', 'the completion repeats a few words over and over', line);
+        // Kept.
+        const index = tokens.length;
+        if (opts.dedupe.exact) ids.set(cleaned.id, index);
+        if (nearIndex) nearIndex.add(sig, 0);
+        if (pool) {
+          tokens.push(0);
+          batchContents.push(cleaned.canonical);
+        } else tokens.push(exampleTokens(content));
+        lines.push(line);
+        idWords.push(Number.parseInt(cleaned.id.slice(0, 8), 16));
+        idWords.push(Number.parseInt(cleaned.id.slice(8, 16), 16));
+        let meta: Record<string, unknown> | undefined;
+        let stratum = '';
+        if (opts.stratify) {
+          const raw = (record.value as Record<string, unknown>)[opts.stratify];
+          stratum = raw === undefined || raw === null ? '' : String(raw);
+          meta = { [opts.stratify]: stratum };
+        } else if (content.kind === 'classification') stratum = content.label;
+        let s = strataIndex.get(stratum);
+        if (s === undefined) {
+          s = strataNames.length;
+          strataIndex.set(stratum, s);
+          strataNames.push(stratum);
+        }
+        strata.push(s);
+        if (content.kind === 'classification') labels[content.label] = (labels[content.label] ?? 0) + 1;
+        if (content.kind === 'chat') {
+          if (content.messages.some((m) => m.role === 'system')) system.with++;
+          else {
+            system.without++;
+            if (system.linesWithout.length < opts.maxIssuesPerCode) system.linesWithout.push(line);
+          }
+          for (const m of content.messages) {
+            if (m.content && isRepetitive(m.content)) {
+              report(
+                'warning',
+                'repetitive_content',
+                `an ${m.role} message of ${m.content.length.toLocaleString('en-US')} characters repeats a few words over and over`,
+                line,
+              );
+              break;
+            }
+          }
+        } else if (content.kind === 'completion' && isRepetitive(content.completion)) {
+          report('warning', 'repetitive_content', 'the completion repeats a few words over and over', line);
+        }
+        if (hooks.onKept) {
+          const source = { file: sourceFile, line, row: record.row };
+          hooks.onKept(toExample(cleaned, source, meta), exampleLine(cleaned, source, meta), index);
+        }
       }
-      if (hooks.onKept) {
-        const source = { file: sourceFile, line, row: record.row };
-        hooks.onKept(toExample(cleaned, source, meta), exampleLine(cleaned, source, meta), index);
+      if (pool) {
+        await pool.submit(batchFirst, batchContents);
+        batchFirst = tokens.length;
+        batchContents = [];
       }
+      if (hooks.afterBatch) await hooks.afterBatch();
     }
-    if (hooks.afterBatch) await hooks.afterBatch();
+    await pool?.close();
+    if (!mapping) {
+      const first = issues.find((i) => i.severity === 'error');
+      throw new PolytuneError(
+        'INVALID_INPUT',
+        read === 0
+          ? 'the file holds no records'
+          : `no usable record in ${read} read; first: ${first?.message ?? 'unparseable'}`,
+        {
+          file,
+          line: first?.line,
+          hint: 'Give a JSONL, JSON array or CSV file (UTF-8) with at least one example.',
+        },
+      );
+    }
+    const kept = tokens.length;
+    return {
+      file,
+      format,
+      mapping,
+      options: opts,
+      counts: { read, kept, dropped: dropped.length },
+      dropped,
+      issues,
+      issueCounts,
+      errors,
+      warnings,
+      tokens: tokens.view(),
+      lines: lines.view(),
+      strata: strata.view(),
+      strataNames,
+      labels: mapping.kind === 'classification' ? labels : undefined,
+      nearIndex,
+      systemMessages: system,
+      idOf,
+      sourceSha256: await sourceSha256,
+    };
+  } finally {
+    pool?.destroy();
   }
-  if (!mapping) {
-    const first = issues.find((i) => i.severity === 'error');
-    throw new PolytuneError(
-      'INVALID_INPUT',
-      read === 0
-        ? 'the file holds no records'
-        : `no usable record in ${read} read; first: ${first?.message ?? 'unparseable'}`,
-      {
-        file,
-        line: first?.line,
-        hint: 'Give a JSONL, JSON array or CSV file (UTF-8) with at least one example.',
-      },
-    );
-  }
-  const kept = tokens.length;
-  return {
-    file,
-    format,
-    mapping,
-    options: opts,
-    counts: { read, kept, dropped: dropped.length },
-    dropped,
-    issues,
-    issueCounts,
-    errors,
-    warnings,
-    tokens: tokens.view(),
-    lines: lines.view(),
-    strata: strata.view(),
-    strataNames,
-    labels: mapping.kind === 'classification' ? labels : undefined,
-    nearIndex,
-    systemMessages: system,
-    idOf,
-  };
 }

@@ -44,6 +44,12 @@ export const ScanOptionsSchema = LoadOptionsSchema.extend({
    * @default 100
    */
   maxIssuesPerCode: z.number().int().positive().default(100),
+  /**
+   * Count tokens in a worker thread (the counts are the same either way):
+   * `auto` does so for files over 16 MB, where it pays for the worker's start.
+   * @default 'auto'
+   */
+  tokenWorker: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 export type ScanOptions = z.input<typeof ScanOptionsSchema>;
 export type ResolvedScanOptions = z.output<typeof ScanOptionsSchema>;
