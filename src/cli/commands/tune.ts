@@ -18,7 +18,7 @@ import { providerContext } from '../provider-settings.js';
  */
 interface TuneFlags {
   provider: string;
-  baseModel: string;
+  baseModel?: string;
   data: string;
   method?: string;
   epochs?: number;
@@ -53,8 +53,27 @@ export function parseNumberFlag(name: string, kind: 'int' | 'positive'): (value:
   };
 }
 
-function specFromFlags(flags: TuneFlags, data: PreparedData): JobSpec {
-  const method = flags.method ?? (data.manifest.kind === 'preference' ? 'dpo' : 'sft');
+/**
+ * Defaults that follow from the data and the provider: preference data trains
+ * with DPO; classification data trains a classifier where the provider has that
+ * method (local-onnx), else SFT on the compiled chat form. The local backend has
+ * a built-in base, so `--base-model` is optional there.
+ */
+function specFromFlags(flags: TuneFlags, data: PreparedData, provider: Provider): JobSpec {
+  const kind = data.manifest.kind;
+  const method =
+    flags.method ??
+    (kind === 'preference'
+      ? 'dpo'
+      : kind === 'classification' && provider.capabilities.methods.includes('classification')
+        ? 'classification'
+        : 'sft');
+  const baseModel = flags.baseModel ?? (provider.id === 'local-onnx' ? 'default' : undefined);
+  if (!baseModel) {
+    throw new PolytuneError('USAGE', `--base-model is required for ${provider.id}.`, {
+      hint: 'e.g. --base-model gpt-4.1-mini-2025-04-14 (openai), gemini-2.5-flash (vertex), meta-textgeneration-llama-3-1-8b-instruct (sagemaker).',
+    });
+  }
   const hp: Record<string, number | undefined> = {
     epochs: flags.epochs,
     learningRateMultiplier: flags.lrMultiplier,
@@ -67,7 +86,7 @@ function specFromFlags(flags: TuneFlags, data: PreparedData): JobSpec {
   };
   return parseJobSpec({
     provider: flags.provider,
-    baseModel: flags.baseModel,
+    baseModel,
     method,
     hyperparameters: Object.fromEntries(Object.entries(hp).filter(([, v]) => v !== undefined)),
     ...(flags.suffix ? { suffix: flags.suffix } : {}),
@@ -176,8 +195,8 @@ function printEvent(event: JobEvent): void {
 async function tune(flags: TuneFlags): Promise<void> {
   const context = await providerContext(flags);
   const data = await loadPreparedData(flags.data);
-  const spec = specFromFlags(flags, data);
-  const provider = await context.provider(spec.provider);
+  const provider = await context.provider(flags.provider);
+  const spec = specFromFlags(flags, data, provider);
 
   if (flags.dryRun) {
     const base = buildPlan(provider, spec, data);
@@ -245,7 +264,7 @@ async function tune(flags: TuneFlags): Promise<void> {
       });
     } else if (final.state === 'succeeded') {
       out.line(`Succeeded: model ${final.modelId ?? '(none reported)'}`);
-      if (final.modelId) out.line(`Evaluate it with --model ${provider.id}:${final.modelId}`);
+      out.line(`Evaluate it with --model job:${ref.key.slice(0, 12)}`);
       if (final.cost) out.line(`Cost $${final.cost.amount.toFixed(2)} (${final.cost.basis})`);
     } else {
       out.line(
@@ -263,7 +282,10 @@ export function register(program: Command): void {
     .command('tune')
     .description('Submit a fine-tuning job for a prepared dataset (idempotent: re-running re-attaches)')
     .requiredOption('--provider <id>', 'provider id (see `polytune doctor`)')
-    .requiredOption('--base-model <model>', 'base model to fine-tune, e.g. gpt-4o-mini-2024-07-18')
+    .option(
+      '--base-model <model>',
+      'base model to fine-tune, e.g. gpt-4.1-mini-2025-04-14 (default for local-onnx: the embedded base)',
+    )
     .requiredOption('--data <dir>', 'prepared dataset folder (from `polytune data prepare`)')
     .addOption(
       new Option('--method <method>', 'training method (default: dpo for preference data, else sft)').choices(
