@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Example } from '../src/dataset/example.js';
@@ -8,6 +9,7 @@ import { PolytuneError } from '../src/errors.js';
 import { caseId } from './case-id.js';
 import { deriveCase, resolveGenerators } from './generators/derive-case.js';
 import { hashFraction } from './generators/seeded-random.js';
+import { KeySet } from './key-set.js';
 import {
   type CaseSource,
   type EvalCase,
@@ -26,6 +28,14 @@ export interface CaseStream {
   /** Valid labels: the suite's, else those of its prepared folders. */
   labels?: string[];
   cases(): AsyncIterable<EvalCase>;
+  /**
+   * The number of cases `cases()` yields, found without parsing them (inline
+   * cases plus the non-blank lines of JSONL files); undefined when that takes
+   * parsing (prepared folders, generators). A file with an invalid line or a
+   * duplicate id fails the run when streamed, so the count is exact for every
+   * suite that runs.
+   */
+  count?(): Promise<number | undefined>;
 }
 
 export const IMPLICIT_EQUALS: GraderSpec = {
@@ -172,15 +182,14 @@ export async function openCaseStream(loaded: LoadedSuite): Promise<CaseStream> {
   }
 
   async function* cases(): AsyncIterable<EvalCase> {
-    const seen = new Set<string>();
+    const seen = new KeySet();
     const check = (c: EvalCase): EvalCase => {
-      if (seen.has(c.id)) {
+      if (!seen.add(c.id)) {
         throw new PolytuneError('INVALID_INPUT', `Two cases share the id "${c.id}".`, {
           file: loaded.file,
           hint: 'Give every case a unique id; results and --resume are keyed by it.',
         });
       }
-      seen.add(c.id);
       return c;
     };
     yield* mapCases(baseCases(), check);
@@ -202,7 +211,68 @@ export async function openCaseStream(loaded: LoadedSuite): Promise<CaseStream> {
     }
   }
 
-  return { labels, cases };
+  async function count(): Promise<number | undefined> {
+    let n = suite.cases.length;
+    for (const source of suite.sources) {
+      if (!('file' in source)) return undefined;
+      const lines = await countContentLines(resolve(baseDir, source.file));
+      if (lines === undefined) return undefined;
+      n += lines;
+    }
+    return n;
+  }
+
+  return { labels, cases, count };
+}
+
+/** Lines with something other than whitespace (what readJsonLines yields), counted on the bytes. */
+async function countContentLines(file: string): Promise<number | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return undefined; // the run reports the unreadable file
+  }
+  const decoder = new TextDecoder();
+  let count = 0;
+  // State of the line being scanned: 0 blank so far, 1 has content, 2 has non-ASCII bytes only (decide by decoding).
+  let state = 0;
+  let pending: Uint8Array[] = [];
+  const endLine = () => {
+    if (state === 1) count++;
+    else if (state === 2) {
+      // trim() also drops Unicode spaces (NBSP, BOM, …): decode to decide exactly.
+      const bytes = Buffer.concat(pending);
+      if (decoder.decode(bytes).trim()) count++;
+    }
+    state = 0;
+    pending = [];
+  };
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 16);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      let lineStart = 0;
+      for (let i = 0; i < bytesRead; i++) {
+        const b = buffer[i] as number;
+        // readline ends a line at \n, \r\n and a lone \r; the empty line between \r and \n is blank.
+        if (b === 0x0a || b === 0x0d) {
+          if (state === 2) pending.push(buffer.subarray(lineStart, i));
+          endLine();
+          lineStart = i + 1;
+        } else if (state !== 1) {
+          if (b >= 0x80) state = 2;
+          else if (b !== 0x20 && b !== 0x09 && b !== 0x0b && b !== 0x0c) state = 1;
+        }
+      }
+      if (state === 2) pending.push(Buffer.from(buffer.subarray(lineStart, bytesRead)));
+    }
+    endLine();
+  } finally {
+    await handle.close();
+  }
+  return count;
 }
 
 async function* mapCases(

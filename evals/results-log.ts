@@ -81,12 +81,25 @@ export class ResultsWriter {
   async write(result: CaseResult): Promise<void> {
     if (this.failure) throw this.failure;
     // Model text and error reasons are what can carry a secret; inputs come from the suite file.
-    const safe: CaseResult = {
-      ...result,
-      reason: redact(result.reason),
-      ...(result.output !== undefined ? { output: redact(result.output) } : {}),
-      ...(result.graders ? { graders: result.graders.map((g) => ({ ...g, reason: redact(g.reason) })) } : {}),
-    };
+    // Copied only when something was redacted (the common case writes the result as it is).
+    let safe = result;
+    const reason = redact(result.reason);
+    const output = result.output !== undefined ? redact(result.output) : undefined;
+    let graders = result.graders;
+    if (graders) {
+      for (let i = 0; i < graders.length; i++) {
+        const g = graders[i] as NonNullable<CaseResult['graders']>[number];
+        const r = redact(g.reason);
+        if (r === g.reason) continue;
+        if (graders === result.graders) graders = graders.slice();
+        graders[i] = { ...g, reason: r };
+      }
+    }
+    if (reason !== result.reason || output !== result.output || graders !== result.graders) {
+      safe = { ...result, reason };
+      if (output !== undefined) safe.output = output;
+      if (graders) safe.graders = graders;
+    }
     this.pending.push(`${JSON.stringify(safe)}\n`);
     if (!this.scheduled) {
       this.scheduled = true;

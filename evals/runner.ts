@@ -6,12 +6,14 @@ import type { GenerateRequest, Generation, Model } from '../src/provider.js';
 import { redact } from '../src/redact.js';
 import { type RetryPolicy, withRetry } from '../src/retry.js';
 import { Aggregator, type RunSummary } from './aggregate.js';
+import { CaseDeadlines } from './case-deadlines.js';
 import type { CaseResult } from './case-result.js';
 import { resultKey } from './case-result.js';
 import { openCaseStream } from './case-sources.js';
 import type { EvalEvent, RunStatus } from './eval-events.js';
 import { gradeCase } from './graders/grade.js';
 import type { GradeContext } from './graders/grader-types.js';
+import { KeySet } from './key-set.js';
 import { writeReports } from './report/write-reports.js';
 import { ResultCache } from './result-cache.js';
 import { ResultsWriter, readResultLines, repairTail } from './results-log.js';
@@ -156,25 +158,32 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
   await mkdir(out, { recursive: true });
   const resultsFile = join(out, 'results.jsonl');
   const aggregator = new Aggregator(ids, repeats, options.baseline);
-  const done = new Set<string>();
+  // Resume keys as 64-bit hashes: 8 bytes a result, not a string each.
+  const done = new KeySet();
   if (options.resume) {
     await repairTail(resultsFile);
     for await (const result of readResultLines(resultsFile)) {
-      const key = resultKey(result.model, result.id, result.repeat ?? 0);
-      if (done.has(key) || !ids.includes(result.model)) continue;
-      done.add(key);
+      if (!ids.includes(result.model)) continue;
+      if (!done.add(resultKey(result.model, result.id, result.repeat ?? 0))) continue;
       aggregator.add(result);
     }
   }
   const append = options.resume === true && (await stat(resultsFile).catch(() => undefined)) !== undefined;
 
   const stream = await openCaseStream(loaded);
-  // One pass to count, so progress can show an ETA; cases are streamed again to run.
+  // Progress needs a total up front. Counting lines is exact and cheap for plain
+  // suites; with --resume or generators the cases are streamed once to count.
   let caseCount = 0;
   let total = 0;
-  for await (const c of stream.cases()) {
-    caseCount++;
-    for (let r = 0; r < repeats; r++) for (const id of ids) if (!done.has(resultKey(id, c.id, r))) total++;
+  const quick = done.size === 0 ? await stream.count?.() : undefined;
+  if (quick !== undefined) {
+    caseCount = quick;
+    total = quick * repeats * ids.length;
+  } else {
+    for await (const c of stream.cases()) {
+      caseCount++;
+      for (let r = 0; r < repeats; r++) for (const id of ids) if (!done.has(resultKey(id, c.id, r))) total++;
+    }
   }
   const resumed = done.size;
   const emit = options.onEvent ?? (() => undefined);
@@ -260,40 +269,35 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
     return { generation, cached: false };
   };
 
+  const deadlines = new CaseDeadlines(timeoutMs, options.signal);
+  const suiteRequest = loaded.suite;
+
   const runOne = async (model: Model, testCase: EvalCase, repeat: number): Promise<CaseResult> => {
-    const base = {
+    // Plain assignments, not conditional spreads: this runs once per case and object spreads are slow.
+    const result = {
       model: model.id,
       id: testCase.id,
       repeat,
       category: testCase.category,
       input: testCase.input,
-      ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}),
-      ...(testCase.generator ? { generator: testCase.generator } : {}),
-    };
+    } as CaseResult;
+    if (testCase.expected !== undefined) result.expected = testCase.expected;
+    if (testCase.generator) result.generator = testCase.generator;
     if (!testCase.graders || testCase.graders.length === 0) {
-      return {
-        ...base,
-        status: 'error',
-        errorCode: 'INVALID_INPUT',
-        reason:
-          'no grader: the case has no `expected` answer and no graders (add either, or suite `graders`)',
-        finishedAt: new Date(now()).toISOString(),
-      };
+      result.status = 'error';
+      result.errorCode = 'INVALID_INPUT';
+      result.reason =
+        'no grader: the case has no `expected` answer and no graders (add either, or suite `graders`)';
+      result.finishedAt = new Date(now()).toISOString();
+      return result;
     }
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () =>
-        timeout.abort(
-          new PolytuneError('TIMEOUT', `The case took longer than ${timeoutMs} ms.`, { isRetryable: false }),
-        ),
-      timeoutMs,
-    );
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    const deadline = deadlines.start();
+    const signal = deadline.signal;
     const tally = { attempts: 0 };
     let generation: Generation | undefined;
     let cached = false;
     try {
-      const request = buildRequest(testCase, loaded.suite);
+      const request = buildRequest(testCase, suiteRequest);
       // Repeats of a case are distinct samples, so they must not share a cache entry.
       const keyed = repeat > 0 ? { ...request, seed: (request.seed ?? 0) + repeat } : request;
       const call = await generate(
@@ -313,42 +317,40 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
       );
       generation = call.generation;
       cached = call.cached;
-      const context: GradeContext = {
+      const grade = await gradeCase(generation.text, testCase, {
         signal,
         judge: async (ref, judgeRequest, judgeSignal) =>
           (await generate(await resolveJudge(ref), judgeRequest, judgeSignal ?? signal)).generation,
-      };
-      const grade = await gradeCase(generation.text, testCase, context);
+      } satisfies GradeContext);
       const usage = generation.usage;
-      return {
-        ...base,
-        status: grade.pass ? 'pass' : 'fail',
-        reason: grade.reason,
-        output: generation.text,
-        score: grade.score,
-        graders: grade.graders,
-        latencyMs: generation.latencyMs,
-        ...(usage ? { tokens: { input: usage.inputTokens, output: usage.outputTokens } } : {}),
-        ...(costOf(model, usage) !== undefined ? { cost: costOf(model, usage) } : {}),
-        cached,
-        attempts: tally.attempts,
-        finishedAt: new Date(now()).toISOString(),
-      };
+      result.status = grade.pass ? 'pass' : 'fail';
+      result.reason = grade.reason;
+      result.output = generation.text;
+      result.score = grade.score;
+      result.graders = grade.graders;
+      result.latencyMs = generation.latencyMs;
+      if (usage) result.tokens = { input: usage.inputTokens, output: usage.outputTokens };
+      const cost = costOf(model, usage);
+      if (cost !== undefined) result.cost = cost;
+      result.cached = cached;
+      result.attempts = tally.attempts;
+      result.finishedAt = new Date(now()).toISOString();
+      return result;
     } catch (error) {
-      const reasonError = timeout.signal.aborted && !options.signal?.aborted ? timeout.signal.reason : error;
-      const { code, reason } = describeError(reasonError);
-      return {
-        ...base,
-        status: 'error',
-        errorCode: code,
-        reason: tally.attempts > 1 ? `${reason} (after ${tally.attempts} attempts)` : reason,
-        ...(generation ? { output: generation.text, latencyMs: generation.latencyMs } : {}),
-        cached,
-        attempts: tally.attempts,
-        finishedAt: new Date(now()).toISOString(),
-      };
+      const { code, reason } = describeError(deadline.timedOut() ? deadline.reason() : error);
+      result.status = 'error';
+      result.errorCode = code;
+      result.reason = tally.attempts > 1 ? `${reason} (after ${tally.attempts} attempts)` : reason;
+      if (generation) {
+        result.output = generation.text;
+        result.latencyMs = generation.latencyMs;
+      }
+      result.cached = cached;
+      result.attempts = tally.attempts;
+      result.finishedAt = new Date(now()).toISOString();
+      return result;
     } finally {
-      clearTimeout(timer);
+      deadline.done();
     }
   };
 
@@ -385,6 +387,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
     }
     await queue.onIdle();
   } finally {
+    deadlines.dispose();
     await writer.close();
   }
   if (writeFailure) {

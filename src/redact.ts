@@ -25,6 +25,10 @@ const SECRET_PATTERNS: RegExp[] = [
   /(["']?(?:api[_-]?key|authorization|x-api-key|secret[_-]?access[_-]?key|private_key)["']?\s*[:=]\s*["']?)(?:Bearer\s+)?[^\s"',}]{8,}/gi,
 ];
 
+// Every pattern above needs one of these substrings; text without any skips the replaces (most model output).
+const MAYBE_PATTERN =
+  /sk-|AKIA|ASIA|ya29\.|AIza|-----BEGIN|api[_-]?key|authorization|secret[_-]?access[_-]?key|private_key/i;
+
 const extraSecrets = new Set<string>();
 
 /** Registers a secret that did not come from the environment (e.g. a key passed in code). */
@@ -32,19 +36,33 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 6) extraSecrets.add(value);
 }
 
+// The sorted list is rebuilt only when an env value or the registered set changed (redact runs per result line).
+let cachedSecrets: string[] = [];
+const cachedEnv: (string | undefined)[] = [];
+let cachedExtra = -1;
+
 function knownSecrets(): string[] {
-  const values: string[] = [...extraSecrets];
-  for (const name of SECRET_ENV_VARS) {
-    const value = process.env[name];
-    if (value && value.length >= 6) values.push(value);
+  let same = cachedExtra === extraSecrets.size;
+  for (let i = 0; i < SECRET_ENV_VARS.length; i++) {
+    const value = process.env[SECRET_ENV_VARS[i] as string];
+    if (cachedEnv[i] !== value) {
+      cachedEnv[i] = value;
+      same = false;
+    }
   }
+  if (same) return cachedSecrets;
+  const values: string[] = [...extraSecrets];
+  for (const value of cachedEnv) if (value && value.length >= 6) values.push(value);
   // Longest first so a secret containing another is replaced whole.
-  return values.sort((a, b) => b.length - a.length);
+  cachedSecrets = values.sort((a, b) => b.length - a.length);
+  cachedExtra = extraSecrets.size;
+  return cachedSecrets;
 }
 
 export function redact(text: string): string {
   let out = text;
-  for (const secret of knownSecrets()) out = out.split(secret).join('[REDACTED]');
+  for (const secret of knownSecrets()) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  if (!MAYBE_PATTERN.test(out)) return out;
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(pattern, (match, prefix?: string) =>
       typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}[REDACTED]` : '[REDACTED]',

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEval } from '../../evals/runner.js';
@@ -7,10 +7,11 @@ import { createOpenAIProvider } from '../../providers/openai/openai-provider.js'
 
 /**
  * One contender in its own process, so its peak RSS is its own:
- *   contender.ts <bare|polytune|polytune-cache> <cases> <concurrency> <port>
- * Prints {wallMs, peakRssMb, passed} as JSON.
+ *   contender.ts <bare|polytune|polytune-cache> <cases> <concurrency> <port> [cases.jsonl]
+ * Prints {wallMs, cpuMs, peakRssMb, passed} as JSON. The cases file is written
+ * by the parent, so neither its time nor its memory is counted here.
  */
-const [kind, casesArg, concurrencyArg, portArg] = process.argv.slice(2);
+const [kind, casesArg, concurrencyArg, portArg, casesFile] = process.argv.slice(2);
 const cases = Number(casesArg);
 const concurrency = Number(concurrencyArg);
 const baseURL = `http://127.0.0.1:${portArg}/v1`;
@@ -39,16 +40,13 @@ async function bare(): Promise<number> {
   return passed;
 }
 
+const cleanup: string[] = [];
+
 async function polytune(cache: boolean): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'polytune-bench-'));
   // Cases come from a JSONL file, streamed, as a user's suite would.
-  const file = join(dir, 'cases.jsonl');
-  const lines: string[] = [];
-  for (let i = 0; i < cases; i++)
-    lines.push(JSON.stringify({ id: `c${i}`, input: `case ${i}`, expected: `answer ${i}` }));
-  await writeFile(file, `${lines.join('\n')}\n`);
-  lines.length = 0;
-  const suite = parseSuite({ name: 'bench', sources: [{ file: 'cases.jsonl' }] }, dir);
+  if (!casesFile) throw new Error('polytune needs the cases file');
+  const suite = parseSuite({ name: 'bench', sources: [{ file: casesFile }] }, dir);
   const provider = createOpenAIProvider({ apiKey: 'bench-key', baseURL });
   const model = await provider.model('bench-model');
   const run = await runEval({
@@ -59,13 +57,21 @@ async function polytune(cache: boolean): Promise<number> {
     cache: cache ? join(dir, 'cache') : false,
     reports: true,
   });
-  await rm(dir, { recursive: true, force: true });
+  cleanup.push(dir); // removed after the clock stops
   return run.summary.models[0]?.passed ?? 0;
 }
 
 const started = performance.now();
+const cpu = process.cpuUsage();
 const passed = kind === 'bare' ? await bare() : await polytune(kind === 'polytune-cache');
 const wallMs = performance.now() - started;
+const used = process.cpuUsage(cpu);
+for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 process.stdout.write(
-  `${JSON.stringify({ wallMs, peakRssMb: process.resourceUsage().maxRSS / 1024, passed })}\n`,
+  `${JSON.stringify({
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    passed,
+  })}\n`,
 );

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,11 @@ import { build } from 'esbuild';
  * process so peak RSS is its own.
  *
  *   npx tsx bench/eval-throughput/run.ts [--cases 10000] [--concurrency 100] [--latency 20]
- *        [--promptfoo <dir with node_modules/promptfoo>] [--also 100000]
+ *        [--promptfoo <dir with node_modules/promptfoo>] [--also 100000] [--rounds 3]
+ *
+ * With --rounds R the contenders run R times, interleaved (bare, polytune, …,
+ * bare, polytune, …) so that load from other work hits them alike; the table
+ * gives each round and the median.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -27,6 +31,7 @@ const C = Number(flag('concurrency', '100'));
 const L = Number(flag('latency', '20'));
 const also = flag('also');
 const promptfooDir = flag('promptfoo');
+const rounds = Number(flag('rounds', '1'));
 
 function run(
   command: string,
@@ -62,10 +67,31 @@ async function startServer(): Promise<{ port: number; stop: () => void }> {
   return { port, stop: () => child.kill() };
 }
 
+/** The server process's own peak RSS, so it can be told apart from the contenders'. */
+async function serverPeakRssMb(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/stats`);
+  return ((await res.json()) as { peakRssMb: number }).peakRssMb;
+}
+
+/** The suite file polytune streams; written here so its cost is not the contender's. */
+async function casesFile(cases: number): Promise<string> {
+  const dir = join(here, '..', '.work', 'eval-throughput');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `cases-${cases}.jsonl`);
+  const lines: string[] = [];
+  for (let i = 0; i < cases; i++)
+    lines.push(JSON.stringify({ id: `c${i}`, input: `case ${i}`, expected: `answer ${i}` }));
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
 interface Figure {
   name: string;
   cases: number;
+  round: number;
   wallMs: number;
+  /** User + system CPU of the contender process (less sensitive to other load than wall time). */
+  cpuMs?: number;
   peakRssMb: number;
   passed: number;
 }
@@ -83,17 +109,31 @@ await build({
   logLevel: 'error',
 });
 
-async function contender(kind: string, cases: number, port: number): Promise<Figure> {
-  const out = await run(process.execPath, [bundle, kind, String(cases), String(C), String(port)]);
+async function contender(
+  kind: string,
+  cases: number,
+  port: number,
+  round: number,
+  file?: string,
+): Promise<Figure> {
+  const out = await run(process.execPath, [
+    bundle,
+    kind,
+    String(cases),
+    String(C),
+    String(port),
+    ...(file ? [file] : []),
+  ]);
   return {
     name: kind,
     cases,
-    ...(JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<Figure, 'name' | 'cases'>),
+    round,
+    ...(JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<Figure, 'name' | 'cases' | 'round'>),
   };
 }
 
 /** promptfoo on the same server and cases; peak RSS from GNU time (the whole process). */
-async function promptfoo(cases: number, port: number): Promise<Figure | undefined> {
+async function promptfoo(cases: number, port: number, round: number): Promise<Figure | undefined> {
   if (!promptfooDir) return undefined;
   const cli = join(promptfooDir, 'node_modules', 'promptfoo', 'dist', 'src', 'main.js');
   if (!existsSync(cli)) throw new Error(`promptfoo not found at ${cli}; see bench/eval-throughput/NOTES.md`);
@@ -145,35 +185,90 @@ async function promptfoo(cases: number, port: number): Promise<Figure | undefine
   const result = JSON.parse(await readFile(join(dir, 'out.json'), 'utf8')) as {
     results?: { stats?: { successes?: number } };
   };
-  return { name: 'promptfoo', cases, wallMs, peakRssMb, passed: result.results?.stats?.successes ?? -1 };
+  await rm(dir, { recursive: true, force: true });
+  return {
+    name: 'promptfoo',
+    cases,
+    round,
+    wallMs,
+    peakRssMb,
+    passed: result.results?.stats?.successes ?? -1,
+  };
 }
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
 
 const server = await startServer();
 try {
   const figures: Figure[] = [];
   // Warm the server once (JIT, sockets) so the first contender is not penalised.
-  await contender('bare', 1000, server.port);
+  await contender('bare', 1000, server.port, 0);
   for (const size of [N, ...(also ? [Number(also)] : [])]) {
-    figures.push(await contender('bare', size, server.port));
-    figures.push(await contender('polytune', size, server.port));
-    if (size === N) {
-      figures.push(await contender('polytune-cache', size, server.port));
-      const pf = await promptfoo(size, server.port);
-      if (pf) figures.push(pf);
+    const file = await casesFile(size);
+    for (let round = 1; round <= rounds; round++) {
+      figures.push(await contender('bare', size, server.port, round));
+      figures.push(await contender('polytune', size, server.port, round, file));
+      if (size === N) {
+        figures.push(await contender('polytune-cache', size, server.port, round, file));
+        const pf = await promptfoo(size, server.port, round);
+        if (pf) figures.push(pf);
+      }
     }
   }
+  const serverRss = await serverPeakRssMb(server.port);
   const ideal = (cases: number) => (cases * L) / C;
-  const bareFor = (cases: number) =>
-    figures.find((f) => f.name === 'bare' && f.cases === cases)?.wallMs ?? Number.NaN;
+  const bareOf = (f: Figure) =>
+    figures.find((b) => b.name === 'bare' && b.cases === f.cases && b.round === f.round) as Figure;
   console.log(
-    `eval throughput · C=${C} · L=${L} ms · ${cpus().length} cores (${arch()}) · Node ${process.version} · ${new Date().toISOString().slice(0, 10)}`,
+    `eval throughput · C=${C} · L=${L} ms · ${cpus().length} cores (${arch()}) · Node ${process.version} · ${new Date().toISOString().slice(0, 10)} · ${rounds} round(s)`,
   );
-  console.log('contender        cases     wall      ×bare   ×ideal  peak RSS  passed');
+  const header = 'contender        cases round     wall   ×bare  ×ideal   cpu ×bare  peak RSS  passed';
+  const row = (f: Omit<Figure, 'round'> & { round: string }, ratio: number, cpuRatio: number) =>
+    `${f.name.padEnd(16)} ${String(f.cases).padStart(6)} ${f.round.padStart(5)} ${(f.wallMs / 1000).toFixed(2).padStart(7)} s ${ratio.toFixed(2).padStart(6)} ${(f.wallMs / ideal(f.cases)).toFixed(2).padStart(7)} ${Number.isFinite(cpuRatio) ? cpuRatio.toFixed(2).padStart(9) : '        –'} ${f.peakRssMb.toFixed(0).padStart(6)} MB ${String(f.passed).padStart(7)}`;
+  console.log(header);
   for (const f of figures) {
+    const b = bareOf(f);
     console.log(
-      `${f.name.padEnd(16)} ${String(f.cases).padStart(6)} ${(f.wallMs / 1000).toFixed(2).padStart(7)} s ${(f.wallMs / bareFor(f.cases)).toFixed(2).padStart(7)} ${(f.wallMs / ideal(f.cases)).toFixed(2).padStart(7)} ${f.peakRssMb.toFixed(0).padStart(6)} MB ${String(f.passed).padStart(7)}`,
+      row(
+        { ...f, round: String(f.round) },
+        f.wallMs / b.wallMs,
+        (f.cpuMs ?? Number.NaN) / (b.cpuMs ?? Number.NaN),
+      ),
     );
   }
+  if (rounds > 1) {
+    console.log(`\nmedian of ${rounds} rounds (ratios are medians of the per-round ratios)`);
+    console.log(header);
+    const groups = new Map<string, Figure[]>();
+    for (const f of figures) {
+      const key = `${f.name}\u0000${f.cases}`;
+      groups.set(key, [...(groups.get(key) ?? []), f]);
+    }
+    for (const group of groups.values()) {
+      const first = group[0] as Figure;
+      console.log(
+        row(
+          {
+            name: first.name,
+            cases: first.cases,
+            round: 'med',
+            wallMs: median(group.map((f) => f.wallMs)),
+            peakRssMb: median(group.map((f) => f.peakRssMb)),
+            passed: median(group.map((f) => f.passed)),
+          },
+          median(group.map((f) => f.wallMs / bareOf(f).wallMs)),
+          median(group.map((f) => (f.cpuMs ?? Number.NaN) / (bareOf(f).cpuMs ?? Number.NaN))),
+        ),
+      );
+    }
+  }
+  console.log(`\nserver process (not counted above): peak RSS ${serverRss.toFixed(0)} MB`);
 } finally {
   server.stop();
 }

@@ -8,6 +8,11 @@ import { createServer } from 'node:http';
 const latencyMs = Number(process.argv[2] ?? 20);
 
 const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/stats') {
+    // The bench reads this process's own peak RSS, to show it is not in the contenders' figures.
+    res.end(JSON.stringify({ peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+    return;
+  }
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
