@@ -7,7 +7,9 @@ import { runDemo } from '../../src/cli/commands/demo.js';
 describe('polytune demo', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('runs the whole flow offline and writes every report under one folder', async () => {
+  it('runs the whole flow offline and writes every report under one folder', {
+    timeout: 240_000,
+  }, async () => {
     const printed: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       printed.push(String(chunk));

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Validates a request against an operation's input shape in an official AWS
- * botocore service model (`../shared/data/aws_*_botocore_service-2.json`):
+ * botocore service model (trimmed copies in `fixtures/api/`, made by scripts/extract-api-fixtures.ts):
  * required members, unknown members, enums, lengths, patterns, ranges, list and
  * map sizes. Returns one line per problem (empty = valid), with the path.
  *
@@ -27,7 +27,7 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
-const DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const DATA_DIR = fileURLToPath(new URL('../../fixtures/api/', import.meta.url));
 const cache = new Map<string, ServiceModel>();
 
 export function loadServiceModel(file: string): ServiceModel {
@@ -39,8 +39,8 @@ export function loadServiceModel(file: string): ServiceModel {
   return model;
 }
 
-export const SAGEMAKER_MODEL = 'aws_sagemaker_2017-07-24_botocore_service-2.json';
-export const SAGEMAKER_RUNTIME_MODEL = 'aws_sagemaker-runtime_2017-05-13_botocore_service-2.json';
+export const SAGEMAKER_MODEL = 'aws_sagemaker_2017-07-24_botocore_service-2.subset.json';
+export const SAGEMAKER_RUNTIME_MODEL = 'aws_sagemaker-runtime_2017-05-13_botocore_service-2.subset.json';
 
 const regexCache = new Map<string, RegExp | null>();
 export function javaPattern(pattern: string): RegExp | null {

@@ -6,7 +6,7 @@ import protobuf from 'protobufjs';
 
 /**
  * Request bodies checked against Google's API description: the Vertex AI v1
- * discovery document in `../shared/data`. Discovery schemas become JSON Schema
+ * discovery document (trimmed copy in `fixtures/api/`, made by scripts/extract-api-fixtures.ts). Discovery schemas become JSON Schema
  * for ajv with three translations that follow what the REST transport sends:
  *
  *  - int64/uint64 are JSON strings (proto3 JSON), so they must be digit strings;
@@ -18,7 +18,7 @@ import protobuf from 'protobufjs';
  */
 
 const DISCOVERY_PATH = fileURLToPath(
-  new URL('../../../shared/data/google_aiplatform_v1_discovery.json', import.meta.url),
+  new URL('../../fixtures/api/google_aiplatform_v1_discovery.subset.json', import.meta.url),
 );
 
 interface DiscoverySchema {

@@ -8,7 +8,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
  * numeric, `nullable: true` becomes a `null` type (or an `anyOf` with null).
  * `x-…` keywords pass under `strict: false`; formats such as `binary` are not checked.
  *
- *   const contract = loadOpenAPIContract('/work/shared/data/openai_openapi.json');
+ *   const contract = loadOpenAPIContract('fixtures/api/openai_openapi.subset.json');
  *   contract.validateRequest('POST', '/fine_tuning/jobs', body)   // → { ok, errors, schema }
  */
 export interface ContractResult {

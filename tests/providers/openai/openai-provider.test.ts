@@ -20,7 +20,7 @@ useTestServer(
   ...fakeOpenAIHandlers(fake),
   ...fakeOpenAIHandlers(fake, 'https://polytune-test.openai.azure.com/openai'),
 );
-const contract = loadOpenAPIContract('/work/shared/data/openai_openapi.json');
+const contract = loadOpenAPIContract('fixtures/api/openai_openapi.subset.json');
 
 const spec: JobSpec = {
   provider: 'openai',

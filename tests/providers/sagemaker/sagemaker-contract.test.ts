@@ -11,7 +11,7 @@ import { writeSageMakerFixture } from './sagemaker-fixture.js';
 
 /**
  * Every request the provider puts on the wire is checked against the operation's
- * input shape in the official botocore service model (../shared/data).
+ * input shape in the official botocore service model (trimmed copy in fixtures/api/).
  */
 const server = useTestServer();
 let fake: FakeAws;
