@@ -1,4 +1,7 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { VERSION } from 'openai/version';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
@@ -26,18 +29,21 @@ export function inferencePriceFor(table: PriceTable, model: string): InferencePr
 
 /** Where and how to POST chat completions without the SDK's request machinery. */
 interface DirectRoute {
-  url: string;
+  url: URL;
+  https: boolean;
+  agent: http.Agent;
   headers: Record<string, string>;
   timeoutMs: number;
 }
 
 /**
  * A plain OpenAI client (API key, base URL, organisation, project; nothing
- * custom) can be called with one fetch per generation. The SDK builds headers,
- * request options, log lines and an abort controller per call, which cost as
- * much CPU as the HTTP request itself at eval concurrency. Anything else
- * (Azure, custom fetch or headers, a provider, workload identity, a stand-in
- * client in tests) goes through the SDK.
+ * custom) is called over node:http with a keep-alive agent. Per call the SDK
+ * builds headers, options, log lines and an abort controller, and Node 20's
+ * fetch builds WHATWG streams, a cloned request and a tee of its body: at eval
+ * concurrency that is several times the CPU and heap of the request itself.
+ * Anything else (Azure, custom fetch, headers or query, a provider, workload
+ * identity, a stand-in client in tests) goes through the SDK.
  */
 function directRoute(client: OpenAI): DirectRoute | undefined {
   if (!(client instanceof OpenAI) || Object.getPrototypeOf(client) !== OpenAI.prototype) return undefined;
@@ -64,7 +70,13 @@ function directRoute(client: OpenAI): DirectRoute | undefined {
   ) {
     return undefined;
   }
-  const base = client.baseURL;
+  let url: URL;
+  try {
+    url = new URL(`${client.baseURL}${client.baseURL.endsWith('/') ? '' : '/'}chat/completions`);
+  } catch {
+    return undefined; // the SDK reports the bad base URL
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   const headers: Record<string, string> = {
     accept: 'application/json',
     'content-type': 'application/json',
@@ -73,8 +85,12 @@ function directRoute(client: OpenAI): DirectRoute | undefined {
   };
   if (client.organization) headers['openai-organization'] = client.organization;
   if (client.project) headers['openai-project'] = client.project;
+  const secure = url.protocol === 'https:';
   return {
-    url: `${base}${base.endsWith('/') ? '' : '/'}chat/completions`,
+    url,
+    https: secure,
+    // No socket limit, like fetch's default pool: the runner's concurrency is the limit.
+    agent: secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }),
     headers,
     timeoutMs: client.timeout,
   };
@@ -83,65 +99,110 @@ function directRoute(client: OpenAI): DirectRoute | undefined {
 /** The endpoint answered with a redirect, which the direct route does not follow. */
 class RedirectedError extends Error {}
 
+function decodeBody(res: IncomingMessage, chunks: Buffer[]): string {
+  const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  // We ask for none; a server may compress anyway.
+  if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(raw).toString('utf8');
+  if (encoding === 'deflate') return inflateSync(raw).toString('utf8');
+  if (encoding === 'br') return brotliDecompressSync(raw).toString('utf8');
+  return raw.toString('utf8');
+}
+
+function headersOf(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
 /**
- * One chat completion over fetch, failing with the SDK's own error classes
- * (so `toPolytuneError` maps them exactly as for an SDK call): a status error
- * from `APIError.generate`, `APIUserAbortError` when the caller's signal
- * aborts, `APIConnectionTimeoutError` when the request timeout passes before
- * the headers (as the SDK's timeout does), `APIConnectionError` otherwise; a
- * body cut off or not JSON throws what `response.json()` throws.
+ * One chat completion, failing with the errors an SDK call fails with, so
+ * `toPolytuneError` maps them the same way: a status error from
+ * `APIError.generate`; `APIUserAbortError` when the caller's signal aborts;
+ * `APIConnectionTimeoutError` when the request timeout passes before the
+ * headers (the SDK's timeout covers the same span); `APIConnectionError` when
+ * no response came; fetch's `TypeError('terminated')` when the body broke off;
+ * a SyntaxError when the body is not JSON.
  */
-async function postDirect(
+function postDirect(
   route: DirectRoute,
   body: string,
   signal: AbortSignal | undefined,
 ): Promise<OpenAI.Chat.ChatCompletion> {
-  if (signal?.aborted) throw new APIUserAbortError();
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  signal?.addEventListener('abort', abort, { once: true });
-  const timer = setTimeout(abort, route.timeoutMs);
-  try {
-    let response: Response;
-    try {
-      response = await fetch(route.url, {
-        method: 'POST',
-        headers: route.headers,
-        body,
-        signal: controller.signal,
-        // No redirects and no window: undici then sends the request as is instead of
-        // cloning it (a tee of the body stream per call). A redirecting endpoint is
-        // handed to the SDK, which follows redirects (see createOpenAIModel).
-        redirect: 'error',
-        window: null,
-      } as RequestInit);
-    } catch (error) {
-      if (signal?.aborted) throw new APIUserAbortError();
-      if ((error as { cause?: { message?: unknown } })?.cause?.message === 'unexpected redirect') {
-        throw new RedirectedError();
-      }
-      const text = `${String(error)} ${String((error as { cause?: unknown })?.cause ?? '')}`;
-      if (controller.signal.aborted || /timed? ?out/i.test(text)) throw new APIConnectionTimeoutError();
-      throw new APIConnectionError({ cause: error as Error });
-    } finally {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new APIUserAbortError());
+      return;
+    }
+    let settled = false;
+    let responded = false;
+    const finish = (error: unknown, value?: OpenAI.Chat.ChatCompletion) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-    }
-    if (!response.ok) {
-      const text = await response
-        .text()
-        .catch((error: unknown) => String((error as Error)?.message ?? error));
-      let json: object | undefined;
-      try {
-        json = JSON.parse(text) as object;
-      } catch {
-        json = undefined;
-      }
-      throw APIError.generate(response.status, json, json ? undefined : text, response.headers);
-    }
-    return JSON.parse(await response.text()) as OpenAI.Chat.ChatCompletion;
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve(value as OpenAI.Chat.ChatCompletion);
+      else reject(error);
+    };
+    const onAbort = () => {
+      finish(new APIUserAbortError());
+      req.destroy();
+    };
+    // Looked up on the module at call time: request interceptors (msw in tests) patch it there.
+    const send = route.https ? https.request : http.request;
+    const req = send(
+      route.url,
+      {
+        method: 'POST',
+        agent: route.agent,
+        headers: { ...route.headers, 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        responded = true;
+        clearTimeout(timer);
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (cause) => finish(new TypeError('terminated', { cause })));
+        res.on('close', () => {
+          if (!res.complete) finish(new TypeError('terminated'));
+        });
+        res.on('end', () => {
+          if (settled) return;
+          try {
+            const status = res.statusCode ?? 0;
+            if (status >= 300 && status < 400) throw new RedirectedError();
+            const text = decodeBody(res, chunks);
+            if (status < 200 || status >= 300) {
+              let json: object | undefined;
+              try {
+                json = JSON.parse(text) as object;
+              } catch {
+                json = undefined;
+              }
+              throw APIError.generate(status, json, json ? undefined : text, headersOf(res));
+            }
+            finish(undefined, JSON.parse(text) as OpenAI.Chat.ChatCompletion);
+          } catch (error) {
+            finish(error);
+          }
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      finish(new APIConnectionTimeoutError());
+      req.destroy();
+    }, route.timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (cause) =>
+      finish(responded ? new TypeError('terminated', { cause }) : new APIConnectionError({ cause })),
+    );
+    req.end(body);
+  });
 }
 
 /**
