@@ -2,9 +2,11 @@
  * `data prepare` (every provider format) against a bare baseline
  * (readline + JSON.parse + JSON.stringify to one file) on a synthetic chat
  * JSONL, at two input sizes, in one run. Each measurement runs in its own child
- * process so peak RSS (maxRSS) belongs to that step alone.
+ * process so peak RSS (maxRSS) belongs to that step alone. The children run
+ * this file bundled to plain JavaScript (esbuild, which tsx ships with), as
+ * users run the built CLI: no TypeScript loader in the time or the RSS.
  *
- *   npx tsx bench/dataset/prepare-bench.ts [sizes, default 200000,400000]
+ *   npx tsx bench/dataset/prepare-bench.ts [sizes, default 200000,400000] [runs, default 2]
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -89,10 +91,10 @@ async function baseline(file: string, out: string): Promise<void> {
   await once(w, 'finish');
 }
 
-async function ours(file: string, out: string): Promise<void> {
+async function ours(file: string, out: string, tokenWorker: 'auto' | 'off'): Promise<void> {
   const { prepareDataset } = await import('../../src/dataset/prepare.js');
   const { compilers } = await import('../../providers/compilers.js');
-  const r = await prepareDataset({ file, out, compilers });
+  const r = await prepareDataset({ file, out, compilers, tokenWorker });
   process.stderr.write(
     `${JSON.stringify({ counts: r.manifest.counts, compiled: Object.keys(r.manifest.compiled) })}\n`,
   );
@@ -103,50 +105,79 @@ async function child(mode: string, file: string): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   const t = performance.now();
   if (mode === 'baseline') await baseline(file, `${out}.jsonl`);
-  else await ours(file, out);
+  else await ours(file, out, mode === 'ours-1thread' ? 'off' : 'auto');
   const ms = performance.now() - t;
   process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
-function measure(mode: string, file: string): { ms: number; maxRssMb: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', mode, file], {
-    encoding: 'utf8',
+const BUNDLE = join(WORK, 'dist', 'prepare-bench.js');
+
+/** Bundles this file (and the token worker beside it) to plain ESM JavaScript. */
+async function bundle(): Promise<void> {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: {
+      'prepare-bench': self,
+      'token-count-worker': join(process.cwd(), 'src', 'dataset', 'token-count-worker.ts'),
+    },
+    outdir: join(WORK, 'dist'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
   });
+}
+
+function measure(mode: string, file: string): { ms: number; maxRssMb: number } {
+  const r = spawnSync(process.execPath, [BUNDLE, '--child', mode, file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
-  if (mode === 'ours') process.stderr.write(`  ${r.stderr.trim().split('\n').pop()}\n`);
+  if (mode !== 'baseline') process.stderr.write(`  ${mode}: ${r.stderr.trim().split('\n').pop()}\n`);
   return JSON.parse(r.stdout);
 }
 
+type Run = { ms: number; maxRssMb: number };
+const MODES = ['baseline', 'ours', 'ours-1thread'] as const;
+
 async function parent(): Promise<void> {
   const sizes = (process.argv[2] ?? '200000,400000').split(',').map(Number);
+  const repeats = Number(process.argv[3] ?? 2);
   mkdirSync(WORK, { recursive: true });
+  await bundle();
+  const os = await import('node:os');
   console.log(
-    `node ${process.version}, ${(await import('node:os')).cpus().length} cores; two runs per step, best time kept`,
+    `node ${process.version}, ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; ${repeats} runs per step (interleaved), best time and highest peak RSS kept`,
   );
-  console.log(
-    'examples | input MB | baseline s | prepare s | throughput ratio | baseline peak RSS | prepare peak RSS',
-  );
+  const rows: string[] = [];
   for (const n of sizes) {
     const file = join(WORK, `chat-${n}.jsonl`);
     if (!existsSync(file)) await generate(file, n);
     const { statSync } = await import('node:fs');
     const mb = statSync(file).size / 1e6;
-    const runs = {
-      baseline: [] as { ms: number; maxRssMb: number }[],
-      ours: [] as { ms: number; maxRssMb: number }[],
-    };
-    for (let k = 0; k < 2; k++) {
-      runs.baseline.push(measure('baseline', file));
-      runs.ours.push(measure('ours', file));
-    }
-    const best = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
-    const rss = (xs: { maxRssMb: number }[]) => Math.max(...xs.map((x) => x.maxRssMb));
+    const runs = Object.fromEntries(MODES.map((m) => [m, [] as Run[]])) as Record<
+      (typeof MODES)[number],
+      Run[]
+    >;
+    for (let k = 0; k < repeats; k++) for (const m of MODES) runs[m].push(measure(m, file));
+    const best = (xs: Run[]) => Math.min(...xs.map((x) => x.ms));
+    const rss = (xs: Run[]) => Math.max(...xs.map((x) => x.maxRssMb));
     const b = best(runs.baseline);
     const o = best(runs.ours);
-    console.log(
-      `${n} | ${mb.toFixed(0)} | ${(b / 1000).toFixed(2)} | ${(o / 1000).toFixed(2)} | ${(b / o).toFixed(2)} | ${rss(runs.baseline).toFixed(0)} MB | ${rss(runs.ours).toFixed(0)} MB`,
+    const o1 = best(runs['ours-1thread']);
+    rows.push(
+      `| ${n.toLocaleString('en-US')} | ${mb.toFixed(0)} MB | ${(b / 1000).toFixed(2)} s | ${(o / 1000).toFixed(2)} s | **${(b / o).toFixed(2)}** | ${(o1 / 1000).toFixed(2)} s (${(b / o1).toFixed(2)}) | ${rss(runs.baseline).toFixed(0)} MB | **${rss(runs.ours).toFixed(0)} MB** | ${rss(runs['ours-1thread']).toFixed(0)} MB |`,
     );
+    console.log(rows[rows.length - 1]);
   }
+  console.log(
+    '\n| examples | input | baseline | prepare | throughput vs baseline | prepare, tokens on the main thread (ratio) | baseline peak RSS | prepare peak RSS | 1-thread peak RSS |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) console.log(r);
 }
 
 if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);

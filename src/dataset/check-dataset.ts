@@ -54,6 +54,7 @@ export async function checkDataset(file: string, options: CheckOptions = {}): Pr
   const { compilers: allCompilers = [], providers, ...scanOptions } = options;
   const compilers = providers ? allCompilers.filter((c) => providers.includes(c.provider)) : allCompilers;
   const scan = await scanDataset(file, scanOptions);
+  scan.nearIndex?.release();
   const extra = datasetFindings(scan, compilers, providers);
   const issues = [...scan.issues, ...extra].sort(
     (a, b) =>

@@ -2,13 +2,13 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
 /**
  * Buffered JSONL writer that hashes what it writes. `write` encodes the line
  * into a reusable byte buffer at once (so the string dies young and never
  * reaches the old generation); callers `await flushIfFull()` between batches,
- * which writes the full buffers with one call each. Memory stays at about one
+ * which writes the full buffers with one call each. Memory stays at about half a
  * megabyte per open file.
  */
 export class LineWriter {
@@ -68,7 +68,7 @@ export class LineWriter {
     for (const chunk of this.full) {
       this.hash.update(chunk);
       await handle.write(chunk);
-      if (chunk.buffer.byteLength === CHUNK && chunk.byteOffset === 0 && this.spare.length < 2) {
+      if (chunk.buffer.byteLength === CHUNK && chunk.byteOffset === 0 && this.spare.length < 1) {
         this.spare.push(Buffer.from(chunk.buffer, 0, CHUNK));
       }
     }
@@ -94,29 +94,45 @@ export class LineWriter {
 
 /**
  * Streams the lines of a JSONL file (as written by LineWriter) as bytes:
- * `onLine(bytes, start, end)` gets each line with its newline, without decoding.
+ * `onLine(bytes, start, end)` gets each line with its newline, without
+ * decoding, from one reused read buffer (grown only for a longer line).
  */
 export async function forEachLineBytes(
   path: string,
   onLine: (bytes: Buffer, start: number, end: number) => void,
   afterChunk?: () => Promise<void>,
 ): Promise<void> {
-  let carry: Buffer | undefined;
-  for await (const data of createReadStream(path, { highWaterMark: CHUNK })) {
-    let chunk = data as Buffer;
-    if (carry) {
-      chunk = Buffer.concat([carry, chunk]);
-      carry = undefined;
+  const file = await open(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(1 << 20);
+    let filled = 0;
+    for (;;) {
+      if (filled === buf.length) {
+        const grown = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(grown, 0, 0, filled);
+        buf = grown;
+      }
+      const { bytesRead } = await file.read(buf, filled, buf.length - filled, null);
+      const end = filled + bytesRead;
+      let at = 0;
+      for (let nl = buf.indexOf(10, at); nl !== -1 && nl < end; nl = buf.indexOf(10, at)) {
+        onLine(buf, at, nl + 1);
+        at = nl + 1;
+      }
+      if (bytesRead === 0) {
+        if (at < end) {
+          buf[end] = 10; // a last line without its newline (buf has room: end < length here)
+          onLine(buf, at, end + 1);
+        }
+        break;
+      }
+      buf.copy(buf, 0, at, end);
+      filled = end - at;
+      if (afterChunk) await afterChunk();
     }
-    let at = 0;
-    for (let nl = chunk.indexOf(10, at); nl !== -1; nl = chunk.indexOf(10, at)) {
-      onLine(chunk, at, nl + 1);
-      at = nl + 1;
-    }
-    if (at < chunk.length) carry = Buffer.from(chunk.subarray(at));
-    if (afterChunk) await afterChunk();
+  } finally {
+    await file.close();
   }
-  if (carry && carry.length > 0) onLine(Buffer.concat([carry, Buffer.from('\n')]), 0, carry.length + 1);
 }
 
 /** sha256 of a file, streamed. */

@@ -1,76 +1,104 @@
 import { MINHASH_BINS, signatureSimilarity } from './minhash.js';
+import { SignatureStore } from './signature-store.js';
 
 const BANDS = 8;
 const ROWS = MINHASH_BINS / BANDS;
-// A bucket shared by very many examples (boilerplate) must not make lookups quadratic.
+// A band shared by very many examples (boilerplate) must not make lookups quadratic.
 const MAX_CHAIN_STEPS = 64;
+const CHUNK_BITS = 14;
+const CHUNK = 1 << CHUNK_BITS;
+
+function bandHash(sig: Uint32Array, offset: number, band: number): number {
+  let h = 0x9e3779b1 ^ band;
+  for (let r = 0; r < ROWS; r++) h = Math.imul(h ^ sig[offset + band * ROWS + r]!, 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
+}
 
 /**
- * Locality-sensitive hashing over MinHash signatures, held in typed arrays
- * (about 170 bytes per example) so memory stays small and flat per example.
- * Entries are dense indices 0..n-1 in insertion order.
+ * Locality-sensitive hashing over MinHash signatures (8 bands of 4 bins).
+ * Memory per entry: its 8 band hashes and 8 chain links (64 bytes, in
+ * fixed-size typed chunks, so nothing is copied as it grows) plus the bucket
+ * heads (16–32 bytes); signatures live in a SignatureStore (spilled to a temp
+ * file) and are read only for entries that share a band hash. Entries are dense
+ * indices 0..n-1 in insertion order. Call `release()` when done.
  */
 export class NearDuplicateIndex {
-  private signatures = new Uint32Array(MINHASH_BINS * 1024);
-  private next = new Int32Array(BANDS * 1024);
-  private heads = new Int32Array(BANDS * 2048).fill(-1);
-  private mask = 2047;
+  private readonly signatures = new SignatureStore();
+  private hashes: Uint32Array[] = [];
+  private next: Int32Array[] = [];
+  private heads = new Int32Array(BANDS * 1024).fill(-1);
+  private mask = 1023;
+  private readonly candidate = new Uint32Array(MINHASH_BINS);
+  private readonly probe = new Uint32Array(MINHASH_BINS);
   size = 0;
 
-  /** Signature storage of entry `i` (for comparisons from outside). */
-  get store(): Uint32Array {
-    return this.signatures;
-  }
-
-  private bandHash(sig: Uint32Array, offset: number, band: number): number {
-    let h = 0x9e3779b1 ^ band;
-    for (let r = 0; r < ROWS; r++) h = Math.imul(h ^ sig[offset + band * ROWS + r]!, 0x01000193);
-    return (h ^ (h >>> 15)) >>> 0;
-  }
-
-  /** The most similar indexed entry at or above `threshold`, if any. */
+  /**
+   * The most similar entry at or above `threshold` among those sharing a band
+   * with `sig` (most recent first within a band; ties keep the first found).
+   * `accept` limits the entries considered (and counted against the cap).
+   */
   query(
     sig: Uint32Array,
     offset: number,
     threshold: number,
+    accept?: (index: number) => boolean,
   ): { index: number; similarity: number } | undefined {
     let best: { index: number; similarity: number } | undefined;
+    const width = this.mask + 1;
     for (let band = 0; band < BANDS; band++) {
-      const slot = this.bandHash(sig, offset, band) & this.mask;
+      const h = bandHash(sig, offset, band);
       let steps = 0;
-      for (let e = this.heads[band * (this.mask + 1) + slot]!; e !== -1 && steps < MAX_CHAIN_STEPS; steps++) {
-        const index = e;
-        const similarity = signatureSimilarity(sig, offset, this.signatures, index * MINHASH_BINS);
-        if (similarity >= threshold && (!best || similarity > best.similarity)) best = { index, similarity };
-        e = this.next[index * BANDS + band]!;
+      for (let e = this.heads[band * width + (h & this.mask)]!; e !== -1 && steps < MAX_CHAIN_STEPS; ) {
+        const slot = (e & (CHUNK - 1)) * BANDS + band;
+        const chunk = e >>> CHUNK_BITS;
+        if (this.hashes[chunk]![slot] === h && (!accept || accept(e))) {
+          steps++;
+          this.signatures.read(e, this.candidate, 0);
+          const similarity = signatureSimilarity(sig, offset, this.candidate, 0);
+          if (similarity >= threshold && (!best || similarity > best.similarity))
+            best = { index: e, similarity };
+        }
+        e = this.next[chunk]![slot]!;
       }
       if (best?.similarity === 1) break;
     }
     return best;
   }
 
+  /** `query` for the stored signature of entry `index`. */
+  queryEntry(
+    index: number,
+    threshold: number,
+    accept?: (index: number) => boolean,
+  ): { index: number; similarity: number } | undefined {
+    this.signatures.read(index, this.probe, 0);
+    return this.query(this.probe, 0, threshold, accept);
+  }
+
   /** Adds a signature; returns its index. */
   add(sig: Uint32Array, offset: number): number {
-    const index = this.size++;
-    if ((index + 1) * MINHASH_BINS > this.signatures.length) {
-      const grown = new Uint32Array(this.signatures.length * 2);
-      grown.set(this.signatures);
-      this.signatures = grown;
-      const next = new Int32Array(this.next.length * 2);
-      next.set(this.next);
-      this.next = next;
+    const index = this.signatures.append(sig, offset);
+    this.size = index + 1;
+    const chunk = index >>> CHUNK_BITS;
+    if (chunk === this.hashes.length) {
+      this.hashes.push(new Uint32Array(CHUNK * BANDS));
+      this.next.push(new Int32Array(CHUNK * BANDS));
     }
-    this.signatures.set(sig.subarray(offset, offset + MINHASH_BINS), index * MINHASH_BINS);
-    if (this.size > this.mask + 1) this.rehash();
+    const base = (index & (CHUNK - 1)) * BANDS;
+    for (let band = 0; band < BANDS; band++) this.hashes[chunk]![base + band] = bandHash(sig, offset, band);
+    // Up to two entries per bucket on average: chains stay short, heads stay small.
+    if (this.size > 2 * (this.mask + 1)) this.rehash();
     else this.link(index);
     return index;
   }
 
   private link(index: number): void {
     const width = this.mask + 1;
+    const chunk = index >>> CHUNK_BITS;
+    const base = (index & (CHUNK - 1)) * BANDS;
     for (let band = 0; band < BANDS; band++) {
-      const slot = band * width + (this.bandHash(this.signatures, index * MINHASH_BINS, band) & this.mask);
-      this.next[index * BANDS + band] = this.heads[slot]!;
+      const slot = band * width + (this.hashes[chunk]![base + band]! & this.mask);
+      this.next[chunk]![base + band] = this.heads[slot]!;
       this.heads[slot] = index;
     }
   }
@@ -80,55 +108,58 @@ export class NearDuplicateIndex {
     this.heads = new Int32Array(BANDS * (this.mask + 1)).fill(-1);
     for (let i = 0; i < this.size; i++) this.link(i);
   }
+
+  /** Frees the signature file. */
+  release(): void {
+    this.signatures.release();
+  }
 }
 
 /**
- * A set of example ids (their first 52 bits) in typed arrays, mapping each to
- * the dense index of the example that first had it.
+ * Exact-duplicate lookup: example id (64 bits, held by the caller per dense
+ * index) → the first index that had it. The table holds only indices (4 bytes
+ * a slot, at most half full), comparing ids through `idWords`.
  */
 export class IdTable {
-  private keys = new Float64Array(4096);
-  private values = new Int32Array(4096).fill(-1);
+  private slots = new Int32Array(4096).fill(-1);
   private count = 0;
 
-  private static key(id: string): number {
-    return Number.parseInt(id.slice(0, 13), 16) + 1; // never 0, the empty marker
+  /** `idWords(i)` gives example i's id as two 32-bit words at `[2i, 2i+1]` of the returned array. */
+  constructor(private readonly idWords: () => Uint32Array) {}
+
+  private static slotOf(hi: number, lo: number, mask: number): number {
+    return (Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
   }
 
-  get(id: string): number | undefined {
-    const key = IdTable.key(id);
-    const mask = this.keys.length - 1;
-    for (let slot = key % (mask + 1); ; slot = (slot + 1) & mask) {
-      const k = this.keys[slot]!;
-      if (k === 0) return undefined;
-      if (k === key) return this.values[slot];
+  get(hi: number, lo: number): number | undefined {
+    const words = this.idWords();
+    const mask = this.slots.length - 1;
+    for (let slot = IdTable.slotOf(hi, lo, mask); ; slot = (slot + 1) & mask) {
+      const i = this.slots[slot]!;
+      if (i === -1) return undefined;
+      if (words[2 * i] === hi && words[2 * i + 1] === lo) return i;
     }
   }
 
-  set(id: string, value: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    this.insert(IdTable.key(id), value);
+  /** Adds index `i` (its id must already be in `idWords`). */
+  add(i: number): void {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    this.insert(i);
   }
 
-  private insert(key: number, value: number): void {
-    const mask = this.keys.length - 1;
-    for (let slot = key % (mask + 1); ; slot = (slot + 1) & mask) {
-      const k = this.keys[slot]!;
-      if (k === 0 || k === key) {
-        if (k === 0) this.count++;
-        this.keys[slot] = key;
-        this.values[slot] = value;
-        return;
-      }
-    }
+  private insert(i: number): void {
+    const words = this.idWords();
+    const mask = this.slots.length - 1;
+    let slot = IdTable.slotOf(words[2 * i]!, words[2 * i + 1]!, mask);
+    while (this.slots[slot] !== -1) slot = (slot + 1) & mask;
+    this.slots[slot] = i;
+    this.count++;
   }
 
   private grow(): void {
-    const keys = this.keys;
-    const values = this.values;
-    this.keys = new Float64Array(keys.length * 2);
-    this.values = new Int32Array(values.length * 2).fill(-1);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(-1);
     this.count = 0;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.insert(keys[i]!, values[i]!);
+    for (let k = 0; k < old.length; k++) if (old[k] !== -1) this.insert(old[k]!);
   }
 }

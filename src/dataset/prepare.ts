@@ -155,6 +155,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
   const compiledTemp = new Map(
     syncCompilers.map((c) => [c.provider, new LineWriter(join(work, `${c.provider}.jsonl`))]),
   );
+  // Frees the near-duplicate index's temp file, on success or failure.
+  let release = (): void => undefined;
   try {
     const scan = await scanDataset(file, opts, {
       hashSource: true,
@@ -167,6 +169,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
         for (const w of compiledTemp.values()) await w.flushIfFull();
       },
     });
+    release = () => scan.nearIndex?.release();
     await kept.close();
     for (const w of compiledTemp.values()) await w.close();
 
@@ -192,6 +195,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     const assign = planSplit(scan.strata, scan.strataNames, opts.split, opts.seed);
     const threshold = opts.dedupe.nearDuplicateThreshold;
     const leakage = threshold < 1 ? checkLeakage(scan, assign, threshold) : [];
+    release();
 
     // Pass 2: route into the prepared folder.
     await mkdir(outDir, { recursive: true });
@@ -297,6 +301,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     await rename(`${manifestPath}.tmp`, manifestPath);
     return { dir: outDir, manifest, stats, leakage, warnings };
   } finally {
+    release();
     kept.abort();
     for (const w of compiledTemp.values()) w.abort();
     await rm(work, { recursive: true, force: true });

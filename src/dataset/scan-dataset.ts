@@ -54,7 +54,7 @@ export interface ScanResult {
   strataNames: string[];
   /** Label → count over kept examples (classification). */
   labels?: Record<string, number>;
-  /** MinHash signatures of kept examples (when near-duplicate detection is on). */
+  /** MinHash LSH index of kept examples (when near-duplicate detection is on); `release()` it when done. */
   nearIndex?: NearDuplicateIndex;
   /** Chat examples with / without a system message. */
   systemMessages: { with: number; without: number; linesWithout: number[] };
@@ -139,7 +139,7 @@ export async function scanDataset(
   const strataIndex = new Map<string, number>();
   const strataNames: string[] = [];
   const labels: Record<string, number> = {};
-  const ids = new IdTable();
+  const ids = new IdTable(() => idWords.data);
   const threshold = opts.dedupe.nearDuplicateThreshold;
   const nearIndex = threshold < 1 ? new NearDuplicateIndex() : undefined;
   const sig = new Uint32Array(MINHASH_BINS);
@@ -148,6 +148,7 @@ export async function scanDataset(
   const useWorker =
     opts.tokenWorker === 'on' || (opts.tokenWorker === 'auto' && size >= TOKEN_WORKER_MIN_BYTES);
   const pool = useWorker ? new TokenCountPool(() => tokens.data) : undefined;
+  let completed = false;
   try {
     const sourceSha256 = hooks.hashSource
       ? (pool?.hashFile(file) ?? hashFile(file).catch(() => ''))
@@ -196,7 +197,10 @@ export async function scanDataset(
           continue;
         }
         if (opts.dedupe.exact) {
-          const first = ids.get(cleaned.id);
+          const first = ids.get(
+            Number.parseInt(cleaned.id.slice(0, 8), 16),
+            Number.parseInt(cleaned.id.slice(8, 16), 16),
+          );
           if (first !== undefined) {
             const message = `exact duplicate of line ${lines.data[first]}`;
             report('warning', 'duplicate', message, line);
@@ -227,7 +231,6 @@ export async function scanDataset(
         }
         // Kept.
         const index = tokens.length;
-        if (opts.dedupe.exact) ids.set(cleaned.id, index);
         if (nearIndex) nearIndex.add(sig, 0);
         if (pool) {
           tokens.push(0);
@@ -236,6 +239,7 @@ export async function scanDataset(
         lines.push(line);
         idWords.push(Number.parseInt(cleaned.id.slice(0, 8), 16));
         idWords.push(Number.parseInt(cleaned.id.slice(8, 16), 16));
+        if (opts.dedupe.exact) ids.add(index);
         let meta: Record<string, unknown> | undefined;
         let stratum = '';
         if (opts.stratify) {
@@ -299,6 +303,8 @@ export async function scanDataset(
       );
     }
     const kept = tokens.length;
+    const sourceSha = await sourceSha256;
+    completed = true;
     return {
       file,
       format,
@@ -318,9 +324,10 @@ export async function scanDataset(
       nearIndex,
       systemMessages: system,
       idOf,
-      sourceSha256: await sourceSha256,
+      sourceSha256: sourceSha,
     };
   } finally {
     pool?.destroy();
+    if (!completed) nearIndex?.release();
   }
 }
