@@ -388,6 +388,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
     await queue.onIdle();
   } finally {
     deadlines.dispose();
+    await cache?.close();
     await writer.close();
   }
   if (writeFailure) {
