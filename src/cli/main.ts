@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, isPolytuneError } from '../errors.js';
+import { packageVersion } from '../package-root.js';
+import { addExamples } from './command-examples.js';
 import { commands } from './commands/index.js';
 import { out } from './output.js';
 
@@ -15,11 +17,13 @@ export function buildProgram(): Command {
     .description(
       'Fine-tune on OpenAI, Vertex AI, SageMaker or a local ONNX backend; evaluate every model with one suite.',
     )
+    .version(packageVersion(), '-V, --version')
     .option('--debug', 'print stack traces and raw provider errors')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program);
+  addExamples(program);
   return program;
 }
 
