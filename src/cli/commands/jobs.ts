@@ -51,6 +51,10 @@ function summary(record: JobRecord) {
     createdAt: record.createdAt,
     costEstimate: record.costEstimate?.amount ?? null,
     costActual: record.costActual?.amount ?? null,
+    // Endpoints bill while they exist, so the ones not yet deleted are listed with the job.
+    liveDeployments: (record.deployments ?? [])
+      .filter((d) => !d.deletedAt)
+      .map((d) => ({ kind: d.kind, id: d.id, status: d.status ?? null })),
   };
 }
 
@@ -86,6 +90,11 @@ async function list(flags: CommonFlags): Promise<void> {
         .join('  ')
         .trimEnd(),
     );
+    for (const d of r.liveDeployments) {
+      out.line(
+        `  └ ${d.kind} ${d.id} ${d.status ?? ''} — billing while it exists; \`polytune undeploy ${r.key.slice(0, 12)}\``.trimEnd(),
+      );
+    }
   }
 }
 

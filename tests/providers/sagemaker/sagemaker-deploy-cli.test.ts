@@ -122,6 +122,16 @@ describe('polytune deploy / undeploy', () => {
       region: REGION,
     });
 
+    // A live endpoint bills by the hour, so `jobs list` shows it with the job.
+    stdout.length = 0;
+    expect(await main(['jobs', 'list', ...config()])).toBe(0);
+    expect(stdout.join('')).toContain(`sagemaker-endpoint ${NAME} InService`);
+    stdout.length = 0;
+    expect(await main(['jobs', 'list', '--json', ...config()])).toBe(0);
+    expect(JSON.parse(stdout.join('')).jobs[0].liveDeployments).toEqual([
+      { kind: 'sagemaker-endpoint', id: NAME, status: 'InService' },
+    ]);
+
     stdout.length = 0;
     expect(await main(['undeploy', KEY, ...config(), '--json'])).toBe(0);
     expect(JSON.parse(stdout.join(''))).toEqual({
@@ -131,6 +141,9 @@ describe('polytune deploy / undeploy', () => {
     expect([fake.endpoints.size, fake.endpointConfigs.size, fake.models.size]).toEqual([0, 0, 0]);
     const after = await ledgerRecord();
     expect(after?.deployments?.[0]).toMatchObject({ status: 'Deleted', deletedAt: expect.any(String) });
+    stdout.length = 0;
+    expect(await main(['jobs', 'list', '--json', ...config()])).toBe(0);
+    expect(JSON.parse(stdout.join('')).jobs[0].liveDeployments).toEqual([]);
   });
 
   it('a failed endpoint stays in the ledger as Failed (so it is not forgotten) and exits 1', async () => {
