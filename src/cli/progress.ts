@@ -1,10 +1,10 @@
-import { redact } from '../redact.js';
-import { isInteractive } from './output.js';
+import { isInteractive, out } from './output.js';
 
 /**
- * Progress on stderr: one live line on a terminal, plain log lines when not a
- * TTY or when `CI` is set (so CI logs stay readable). Commands feed it counts;
- * the core never draws anything itself.
+ * Progress for long steps (training, uploads): one live line on a terminal,
+ * plain log lines when stderr is not a TTY or `CI` is set, so CI logs stay
+ * readable. It writes through `out`, so text is redacted and control
+ * characters from providers are shown inert. The core never draws anything.
  */
 export interface ProgressCounts {
   done: number;
@@ -23,9 +23,9 @@ export interface Progress {
 
 export interface ProgressOptions {
   label: string;
-  stream?: NodeJS.WritableStream & { columns?: number };
+  /** @default isInteractive() */
   interactive?: boolean;
-  /** Minimum milliseconds between plain log lines. @default 5000 */
+  /** Minimum milliseconds between plain status lines. @default 5000 */
   plainIntervalMs?: number;
   now?: () => number;
 }
@@ -41,36 +41,34 @@ export function formatDuration(ms: number): string {
 }
 
 export function createProgress(options: ProgressOptions): Progress {
-  const stream = options.stream ?? process.stderr;
   const interactive = options.interactive ?? isInteractive();
   const now = options.now ?? Date.now;
   const plainInterval = options.plainIntervalMs ?? 5_000;
   const started = now();
-  let lastPlain = 0;
+  let lastPlain = Number.NEGATIVE_INFINITY;
   let live = false;
 
   const describe = (c: ProgressCounts): string => {
     const elapsed = now() - started;
     const rate = elapsed > 0 ? (c.done * 1000) / elapsed : 0;
-    const parts = [options.label, c.total ? `${c.done}/${c.total}` : String(c.done)];
-    if (c.total) parts.push(`${Math.floor((100 * c.done) / c.total)}%`);
-    if (rate > 0) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s`);
+    const parts = [options.label];
+    if (c.total) parts.push(`${c.done}/${c.total}`, `${Math.floor((100 * c.done) / c.total)}%`);
+    if (c.total && rate > 0) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s`);
     if (c.total && rate > 0 && c.done < c.total)
       parts.push(`ETA ${formatDuration(((c.total - c.done) / rate) * 1000)}`);
     if (c.errors) parts.push(`${c.errors} errors`);
     if (c.detail) parts.push(c.detail);
-    return redact(parts.join('  '));
+    return parts.join('  ');
   };
   const clear = () => {
-    if (live) stream.write('\r\x1b[2K');
+    if (live) out.endStatus();
     live = false;
   };
 
   return {
     update(counts) {
       if (interactive) {
-        const width = stream.columns ?? 100;
-        stream.write(`\r\x1b[2K${describe(counts).slice(0, width - 1)}`);
+        out.status(describe(counts).slice(0, (process.stderr.columns ?? 100) - 1));
         live = true;
         return;
       }
@@ -78,16 +76,16 @@ export function createProgress(options: ProgressOptions): Progress {
       const finished = counts.total !== undefined && counts.done >= counts.total;
       if (t - lastPlain >= plainInterval || finished) {
         lastPlain = t;
-        stream.write(`${describe(counts)}\n`);
+        out.info(describe(counts));
       }
     },
     log(line) {
       clear();
-      stream.write(`${redact(line)}\n`);
+      out.info(line);
     },
     finish(line) {
       clear();
-      if (line) stream.write(`${redact(line)}\n`);
+      if (line) out.info(line);
     },
   };
 }
