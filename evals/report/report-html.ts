@@ -2,6 +2,7 @@ import type { RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
 import { escapeHtml, inputText, interval, money, ms, percent } from './escape.js';
+import { modelLabel } from './model-label.js';
 import { costAccuracyChart, latencyChart, passRateChart } from './svg-charts.js';
 
 /**
@@ -27,7 +28,7 @@ export function htmlHead(input: HtmlReportInput): string {
   const rows = summary.models
     .map(
       (m) =>
-        `<tr><td>${escapeHtml(m.model)}</td><td class="num">${m.n}</td><td>${percent(m.passRate)} ${interval(m.interval)}</td><td class="num">${m.errored}</td><td class="num">${ms(m.latency.p50)} / ${ms(m.latency.p95)} / ${ms(m.latency.p99)}</td><td class="num">${m.tokens.input} / ${m.tokens.output}</td><td class="num">${m.cost.priced ? money(m.cost.per1k) : 'n/a'}</td>${withTraining ? `<td class="num">${m.trainingCost === undefined ? '–' : money(m.trainingCost)}</td>` : ''}<td>${
+        `<tr><td>${escapeHtml(modelLabel(m.model))}</td><td class="num">${m.n}</td><td>${percent(m.passRate)} ${interval(m.interval)}</td><td class="num">${m.errored}</td><td class="num">${ms(m.latency.p50)} / ${ms(m.latency.p95)} / ${ms(m.latency.p99)}</td><td class="num">${m.tokens.input} / ${m.tokens.output}</td><td class="num">${m.cost.priced ? money(m.cost.per1k) : 'n/a'}</td>${withTraining ? `<td class="num">${m.trainingCost === undefined ? '–' : money(m.trainingCost)}</td>` : ''}<td>${
           m.vsBaseline
             ? `${m.vsBaseline.delta >= 0 ? '+' : ''}${percent(m.vsBaseline.delta)} ${interval(m.vsBaseline.interval)}, McNemar p=${m.vsBaseline.pValue.toPrecision(2)} (b=${m.vsBaseline.b}, c=${m.vsBaseline.c})`
             : summary.baseline === m.model
@@ -57,7 +58,7 @@ export function htmlCase(result: CaseResult): string {
   const graders = (result.graders ?? [])
     .map((g) => `<li>${g.pass ? '✓' : '✗'} ${escapeHtml(g.type)}: ${escapeHtml(g.reason)}</li>`)
     .join('');
-  return `<details><summary><span class="${result.status}">${escapeHtml(result.status)}</span> ${escapeHtml(result.model)} · ${escapeHtml(result.category)} · ${escapeHtml(result.id)}${result.generator ? ` (${escapeHtml(result.generator)})` : ''}: ${escapeHtml(result.reason.slice(0, 200))}</summary>
+  return `<details><summary><span class="${result.status}">${escapeHtml(result.status)}</span> ${escapeHtml(modelLabel(result.model))} · ${escapeHtml(result.category)} · ${escapeHtml(result.id)}${result.generator ? ` (${escapeHtml(result.generator)})` : ''}: ${escapeHtml(result.reason.slice(0, 200))}</summary>
 <table><tr><th>input</th><td><pre>${escapeHtml(inputText(result.input))}</pre></td></tr>
 ${result.expected !== undefined ? `<tr><th>expected</th><td><pre>${escapeHtml(String(result.expected))}</pre></td></tr>` : ''}
 <tr><th>output</th><td><pre>${escapeHtml(result.output ?? '(none)')}</pre></td></tr>

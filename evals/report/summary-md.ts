@@ -2,6 +2,7 @@ import type { MetricSummary, RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
 import { interval, markdownCell, money, ms, percent } from './escape.js';
+import { modelLabel } from './model-label.js';
 
 export interface SummaryInput {
   suiteName: string;
@@ -34,7 +35,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
         ? ' | baseline'
         : '';
     lines.push(
-      `| ${markdownCell(m.model)} | ${m.n} | ${rate(m)} | ${m.errored} | ${m.meanScore.toFixed(3)} | ${ms(m.latency.p50)} / ${ms(m.latency.p95)} | ${m.tokens.input} / ${m.tokens.output} | ${m.cost.priced ? money(m.cost.per1k) : 'n/a'}${vs} |`,
+      `| ${markdownCell(modelLabel(m.model))} | ${m.n} | ${rate(m)} | ${m.errored} | ${m.meanScore.toFixed(3)} | ${ms(m.latency.p50)} / ${ms(m.latency.p95)} | ${m.tokens.input} / ${m.tokens.output} | ${m.cost.priced ? money(m.cost.per1k) : 'n/a'}${vs} |`,
     );
   }
   const categories = [...new Set(summary.models.flatMap((m) => Object.keys(m.categories)))];
@@ -43,7 +44,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
       '',
       '### Pass rate by category',
       '',
-      `| category | ${summary.models.map((m) => markdownCell(m.model)).join(' | ')} |`,
+      `| category | ${summary.models.map((m) => markdownCell(modelLabel(m.model))).join(' | ')} |`,
     );
     lines.push(`|---|${summary.models.map(() => '---').join('|')}|`);
     for (const category of categories) {
@@ -57,7 +58,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
   if (summary.repeats > 1) {
     lines.push(
       '',
-      `Consistency over ${summary.repeats} repeats: ${summary.models.map((m) => `${markdownCell(m.model)} ${percent(m.consistency?.rate ?? 0)}`).join(', ')}.`,
+      `Consistency over ${summary.repeats} repeats: ${summary.models.map((m) => `${markdownCell(modelLabel(m.model))} ${percent(m.consistency?.rate ?? 0)}`).join(', ')}.`,
     );
   }
   if (input.failureCount > 0) {
@@ -69,7 +70,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
     lines.push('| model | case | category | status | reason |', '|---|---|---|---|---|');
     for (const r of input.failures) {
       lines.push(
-        `| ${markdownCell(r.model, 40)} | ${markdownCell(r.id, 60)} | ${markdownCell(r.category)} | ${r.status} | ${markdownCell(r.reason, 240)} |`,
+        `| ${markdownCell(modelLabel(r.model), 40)} | ${markdownCell(r.id, 60)} | ${markdownCell(r.category)} | ${r.status} | ${markdownCell(r.reason, 240)} |`,
       );
     }
   }

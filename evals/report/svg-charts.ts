@@ -1,6 +1,7 @@
 import type { RunSummary } from '../aggregate.js';
 import { paretoFront } from '../pareto.js';
 import { escapeHtml, money, ms, percent } from './escape.js';
+import { modelLabel } from './model-label.js';
 
 /** Inline SVG charts for report.html: no scripts, no external resources. */
 
@@ -21,7 +22,7 @@ function legend(models: string[], x: number, y: number): string {
 
 /** Pass rate per category (and overall), one bar per model, Wilson interval whiskers. */
 export function passRateChart(summary: RunSummary): string {
-  const models = summary.models.map((m) => m.model);
+  const models = summary.models.map((m) => modelLabel(m.model));
   const categories = ['overall', ...new Set(summary.models.flatMap((m) => Object.keys(m.categories)))];
   const left = 44;
   const top = 16;
@@ -44,7 +45,7 @@ export function passRateChart(summary: RunSummary): string {
       if (!metric) return;
       const x = gx + mi * 22;
       parts.push(
-        `<rect x="${f(x)}" y="${f(y(metric.passRate))}" width="16" height="${f(plotH * metric.passRate)}" fill="${colour(mi)}"><title>${escapeHtml(`${m.model} · ${category}: ${percent(metric.passRate)} [${percent(metric.interval.low)}, ${percent(metric.interval.high)}] n=${metric.n}`)}</title></rect>`,
+        `<rect x="${f(x)}" y="${f(y(metric.passRate))}" width="16" height="${f(plotH * metric.passRate)}" fill="${colour(mi)}"><title>${escapeHtml(`${modelLabel(m.model)} · ${category}: ${percent(metric.passRate)} [${percent(metric.interval.low)}, ${percent(metric.interval.high)}] n=${metric.n}`)}</title></rect>`,
         `<line x1="${f(x + 8)}" x2="${f(x + 8)}" y1="${f(y(metric.interval.low))}" y2="${f(y(metric.interval.high))}" stroke="#111" stroke-width="1.5"/>`,
         `<line x1="${f(x + 4)}" x2="${f(x + 12)}" y1="${f(y(metric.interval.low))}" y2="${f(y(metric.interval.low))}" stroke="#111"/>`,
         `<line x1="${f(x + 4)}" x2="${f(x + 12)}" y1="${f(y(metric.interval.high))}" y2="${f(y(metric.interval.high))}" stroke="#111"/>`,
@@ -107,8 +108,8 @@ export function costAccuracyChart(summary: RunSummary): string {
     const star = front.has(m.model) ? '★ ' : '';
     parts.push(
       `<line x1="${f(px)}" x2="${f(px)}" y1="${f(y(m.interval.low))}" y2="${f(y(m.interval.high))}" stroke="${colour(i)}" stroke-width="2"/>`,
-      `<circle cx="${f(px)}" cy="${f(y(m.passRate))}" r="5" fill="${colour(i)}"><title>${escapeHtml(`${m.model}: ${percent(m.passRate)} at ${money(costOf(m))}${front.has(m.model) ? ' (Pareto-best)' : ''}`)}</title></circle>`,
-      text(px + 8, y(m.passRate) - 6, `${star}${m.model}`, 'font-size="11"'),
+      `<circle cx="${f(px)}" cy="${f(y(m.passRate))}" r="5" fill="${colour(i)}"><title>${escapeHtml(`${modelLabel(m.model)}: ${percent(m.passRate)} at ${money(costOf(m))}${front.has(m.model) ? ' (Pareto-best)' : ''}`)}</title></circle>`,
+      text(px + 8, y(m.passRate) - 6, `${star}${modelLabel(m.model)}`, 'font-size="11"'),
     );
   });
   parts.push(
@@ -131,7 +132,7 @@ export function latencyChart(summary: RunSummary): string {
   const parts: string[] = [];
   let yy = 8;
   summary.models.forEach((m, i) => {
-    parts.push(text(left - 8, yy + rowH * 1.5 + 4, m.model, 'font-size="11" text-anchor="end"'));
+    parts.push(text(left - 8, yy + rowH * 1.5 + 4, modelLabel(m.model), 'font-size="11" text-anchor="end"'));
     (['p50', 'p95', 'p99'] as const).forEach((q, qi) => {
       const value = m.latency[q];
       parts.push(

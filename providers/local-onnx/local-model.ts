@@ -23,8 +23,15 @@ export function inputText(input: GenerateRequest['input']): string {
 
 interface Pending {
   text: string;
-  resolve(result: { label: string; probabilities: Record<string, number> }): void;
+  resolve(result: Classified): void;
   reject(error: unknown): void;
+}
+
+/** One text's label, every label's probability, and how many tokens the base read. */
+export interface Classified {
+  label: string;
+  probabilities: Record<string, number>;
+  tokens: number;
 }
 
 /**
@@ -36,13 +43,11 @@ class Batcher {
   private queue: Pending[] = [];
   private scheduled = false;
   constructor(
-    private readonly run: (
-      texts: string[],
-    ) => Promise<Array<{ label: string; probabilities: Record<string, number> }>>,
+    private readonly run: (texts: string[]) => Promise<Array<Classified>>,
     private readonly maxBatch = 64,
   ) {}
 
-  classify(text: string): Promise<{ label: string; probabilities: Record<string, number> }> {
+  classify(text: string): Promise<Classified> {
     return new Promise((resolve, reject) => {
       this.queue.push({ text, resolve, reject });
       if (!this.scheduled) {
@@ -59,7 +64,7 @@ class Batcher {
       try {
         const results = await this.run(batch.map((p) => p.text));
         batch.forEach((p, i) => {
-          p.resolve(results[i] as { label: string; probabilities: Record<string, number> });
+          p.resolve(results[i] as Classified);
         });
       } catch (error) {
         for (const p of batch) p.reject(error);
@@ -71,14 +76,20 @@ class Batcher {
 export interface LocalModel extends Model {
   labels: readonly string[];
   device: ResolvedDevice;
-  classify(texts: string[]): Promise<Array<{ label: string; probabilities: Record<string, number> }>>;
+  classify(texts: string[]): Promise<Array<Classified>>;
 }
 
 function toGeneration(
-  result: { label: string; probabilities: Record<string, number> },
+  result: { label: string; probabilities: Record<string, number>; tokens: number },
   started: number,
 ): Generation {
-  return { text: result.label, probabilities: result.probabilities, latencyMs: performance.now() - started };
+  return {
+    text: result.label,
+    probabilities: result.probabilities,
+    // Tokens the base read; a classifier generates none. Reported so cost and token figures are real zeros.
+    usage: { inputTokens: result.tokens, outputTokens: 0 },
+    latencyMs: performance.now() - started,
+  };
 }
 
 /** Serves an exported classifier folder (model.onnx, tokenizer.json, manifest.json). */
@@ -113,6 +124,7 @@ export async function loadClassifierModel(dir: string, device: Device = 'auto'):
     const probs = out.probabilities?.data as Float32Array;
     const index = out.label?.data as BigInt64Array;
     return texts.map((_, r) => ({
+      tokens: (ids[r] as number[]).length,
       label: labels[Number(index[r])] as string,
       probabilities: Object.fromEntries(labels.map((l, c) => [l, probs[r * labels.length + c] as number])),
     }));
@@ -141,33 +153,34 @@ export async function zeroShotModel(
   base: BaseModel,
   labels: readonly string[],
   device: Device = 'auto',
+  /** The ref that reproduces this model (its labels come from a prepared folder). */
+  id = `local-onnx:zero-shot:${base.dir}`,
 ): Promise<LocalModel> {
   if (labels.length === 0)
     throw new PolytuneError('USAGE', 'The zero-shot model needs label names.', {
       hint: 'Pass the labels (a prepared dataset folder has them).',
     });
   const opened = await openSession(base.modelBytes, device);
-  const pool = async (texts: string[]): Promise<Float32Array[]> => {
-    const batch = padBatch(
-      texts.map((t) => encodeText(base, t)),
-      base.config.padId,
-    );
+  const pool = async (texts: string[]): Promise<{ vectors: Float32Array[]; lengths: number[] }> => {
+    const encoded = texts.map((t) => encodeText(base, t));
+    const batch = padBatch(encoded, base.config.padId);
     const out = await opened.session.run({
       [base.config.inputs.ids]: new ort.Tensor('int64', batch.ids, batch.dims),
       [base.config.inputs.mask]: new ort.Tensor('int64', batch.mask, batch.dims),
     });
     const data = out[base.config.output]?.data as Float32Array;
     const dim = base.config.hiddenSize;
-    return texts.map((_, r) => {
+    const vectors = texts.map((_, r) => {
       const v = data.slice(r * dim, (r + 1) * dim);
       const norm = Math.hypot(...v) || 1;
       return v.map((x) => x / norm);
     });
+    return { vectors, lengths: encoded.map((ids) => ids.length) };
   };
-  const labelVectors = await pool(labels.map((l) => l.replace(/[_-]+/g, ' ')));
+  const labelVectors = (await pool(labels.map((l) => l.replace(/[_-]+/g, ' ')))).vectors;
   const classify = async (texts: string[]) => {
-    const vectors = await pool(texts);
-    return vectors.map((v) => {
+    const { vectors, lengths } = await pool(texts);
+    return vectors.map((v, r) => {
       const sims = labelVectors.map((l) => l.reduce((s, x, i) => s + x * (v[i] as number), 0));
       const max = Math.max(...sims);
       // Softmax over similarity × 10: a calibrated-looking spread, argmax unchanged.
@@ -175,6 +188,7 @@ export async function zeroShotModel(
       const total = exps.reduce((a, b) => a + b, 0);
       const best = sims.indexOf(max);
       return {
+        tokens: lengths[r] as number,
         label: labels[best] as string,
         probabilities: Object.fromEntries(labels.map((l, i) => [l, (exps[i] as number) / total])),
       };
@@ -182,7 +196,7 @@ export async function zeroShotModel(
   };
   const batcher = new Batcher(classify);
   return {
-    id: `local-onnx:zero-shot:${base.dir}`,
+    id,
     provider: 'local-onnx',
     labels,
     device: opened.device,

@@ -350,6 +350,7 @@ export function createLocalOnnxProvider(
           await loadBaseModel(baseDir ? resolve(baseDir) : DEFAULT_BASE_DIR),
           labels,
           options.device,
+          `local-onnx:zero-shot:${resolve(source ?? '')}${baseDir ? `@${resolve(baseDir)}` : ''}`,
         );
       }
       const dir = resolve(ref);

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../evals/aggregate.js';
 import { paretoFront } from '../../evals/pareto.js';
+import { modelLabel } from '../../evals/report/model-label.js';
 import { out } from './output.js';
 
 /**
@@ -15,10 +16,6 @@ export interface ComparisonOptions {
 
 const pct = (x: number) => (x * 100).toFixed(1);
 
-/** Model refs often hold absolute paths (local models); show them relative to the working directory. */
-export function displayRef(ref: string, cwd: string = process.cwd()): string {
-  return ref.split(`${cwd}/`).join('');
-}
 const interval = (low: number, high: number) => `[${pct(low)}–${pct(high)}]`;
 
 function pad(cells: string[][]): string[] {
@@ -62,7 +59,7 @@ export function comparisonRows(summary: RunSummary, options: ComparisonOptions =
         ? '(baseline)'
         : '';
     return [
-      displayRef(m.model),
+      modelLabel(m.model),
       `${pct(m.passRate)} ${interval(m.interval.low, m.interval.high)}  ${m.passed}/${m.n}`,
       ...categories.map((c) => {
         const cat = m.categories[c];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary, RunSummary } from '../../evals/aggregate.js';
 import { paretoFront } from '../../evals/pareto.js';
-import { comparisonRows, displayRef } from '../../src/cli/comparison-table.js';
+import { modelLabel } from '../../evals/report/model-label.js';
+import { comparisonRows } from '../../src/cli/comparison-table.js';
 
 function model(name: string, passRate: number, cost: number | undefined, n = 100): ModelSummary {
   const passed = Math.round(passRate * n);
@@ -46,6 +47,6 @@ describe('cross-model comparison', () => {
   });
 
   it('shows local paths relative to the working directory', () => {
-    expect(displayRef('local-onnx:/home/me/proj/models/x', '/home/me/proj')).toBe('local-onnx:models/x');
+    expect(modelLabel('local-onnx:/home/me/proj/models/x', '/home/me/proj')).toBe('local-onnx:models/x');
   });
 });

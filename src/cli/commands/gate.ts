@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { evaluateGate, type GateResult } from '../../../evals/gate.js';
+import { modelLabel } from '../../../evals/report/model-label.js';
 import { readResultsSummary } from '../../../evals/report/results-json.js';
 import { loadThresholdsFile } from '../../../evals/thresholds-file.js';
 import { PolytuneError } from '../../errors.js';
-import { displayRef } from '../comparison-table.js';
 import { out } from '../output.js';
 
 interface GateFlags {
@@ -30,7 +30,7 @@ export function printGate(result: GateResult, json: boolean): number {
           ? line.reason
           : `${fmt(line.measured)}${interval}${line.reason.startsWith('measured') ? '' : ` (${line.reason})`}`;
       out.line(
-        `${line.pass ? 'PASS' : 'FAIL'}  ${line.threshold.padEnd(width)}  ${detail}  ${displayRef(line.model)}`,
+        `${line.pass ? 'PASS' : 'FAIL'}  ${line.threshold.padEnd(width)}  ${detail}  ${modelLabel(line.model)}`,
       );
     }
     out.line(
