@@ -13,17 +13,25 @@ const CHUNK = 1 << 18;
  */
 export class LineWriter {
   private handle: Promise<FileHandle> | undefined;
-  private hash: Hash = createHash('sha256');
+  private hash: Hash | undefined;
   private full: Buffer[] = [];
   private spare: Buffer[] = [];
   private buf: Buffer = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
+  private writing: Promise<void> = Promise.resolve();
   count = 0;
 
-  constructor(readonly path: string) {}
+  /** `hash: false` for temp files whose digest nobody reads (`close` then reports ''). */
+  constructor(
+    readonly path: string,
+    options: { hash?: boolean } = {},
+  ) {
+    if (options.hash !== false) this.hash = createHash('sha256');
+  }
 
   private rotate(): void {
-    if (this.pos > 0) this.full.push(this.buf.subarray(0, this.pos));
+    if (this.pos === 0) return;
+    this.full.push(this.buf.subarray(0, this.pos));
     this.buf = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK);
     this.pos = 0;
   }
@@ -65,23 +73,32 @@ export class LineWriter {
     if (this.full.length === 0) return;
     this.handle ??= open(this.path, 'w');
     const handle = await this.handle;
-    for (const chunk of this.full) {
-      this.hash.update(chunk);
-      await handle.write(chunk);
-      if (chunk.buffer.byteLength === CHUNK && chunk.byteOffset === 0 && this.spare.length < 1) {
-        this.spare.push(Buffer.from(chunk.buffer, 0, CHUNK));
-      }
-    }
+    // One write in flight: it overlaps the caller's next batch; the buffers it
+    // holds come back as spares only after it is done.
+    await this.writing;
+    const chunks = this.full;
     this.full = [];
+    if (this.hash) for (const chunk of chunks) this.hash.update(chunk);
+    this.writing = (async () => {
+      for (const chunk of chunks) {
+        await handle.write(chunk);
+        if (chunk.buffer.byteLength === CHUNK && chunk.byteOffset === 0 && this.spare.length < 2) {
+          this.spare.push(Buffer.from(chunk.buffer, 0, CHUNK));
+        }
+      }
+    })();
+    // Failures surface at the next flush or close; this only keeps them from being "unhandled" meanwhile.
+    this.writing.catch(() => undefined);
   }
 
   /** Flushes, closes and returns the line count and the sha256 of the content. */
   async close(): Promise<{ count: number; sha256: string }> {
     await this.flush();
+    await this.writing;
     this.handle ??= open(this.path, 'w');
     await (await this.handle).close();
     this.handle = undefined;
-    return { count: this.count, sha256: this.hash.digest('hex') };
+    return { count: this.count, sha256: this.hash?.digest('hex') ?? '' };
   }
 
   /** Closes without caring about the result (cleanup after a failure). */

@@ -16,16 +16,17 @@ function bandHash(sig: Uint32Array, offset: number, band: number): number {
 
 /**
  * Locality-sensitive hashing over MinHash signatures (8 bands of 4 bins).
- * Memory per entry: its 8 band hashes and 8 chain links (64 bytes, in
- * fixed-size typed chunks, so nothing is copied as it grows) plus the bucket
- * heads (16–32 bytes); signatures live in a SignatureStore (spilled to a temp
- * file) and are read only for entries that share a band hash. Entries are dense
- * indices 0..n-1 in insertion order. Call `release()` when done.
+ * Memory per entry: its 8 band hashes, each beside its chain link (64 bytes,
+ * interleaved so a chain step touches one cache line, in fixed-size chunks so
+ * nothing is copied as it grows) plus the bucket heads (32–64 bytes);
+ * signatures live in a SignatureStore (spilled to a temp file) and are read
+ * only for entries that share a band hash. Entries are dense indices 0..n-1 in
+ * insertion order. Call `release()` when done.
  */
 export class NearDuplicateIndex {
   private readonly signatures = new SignatureStore();
-  private hashes: Uint32Array[] = [];
-  private next: Int32Array[] = [];
+  // Per chunk: [hash, next] for entry e and band b at 2 * ((e % CHUNK) * BANDS + b).
+  private links: Int32Array[] = [];
   private heads = new Int32Array(BANDS * 1024).fill(-1);
   private mask = 1023;
   private readonly candidate = new Uint32Array(MINHASH_BINS);
@@ -46,19 +47,19 @@ export class NearDuplicateIndex {
     let best: { index: number; similarity: number } | undefined;
     const width = this.mask + 1;
     for (let band = 0; band < BANDS; band++) {
-      const h = bandHash(sig, offset, band);
+      const h = bandHash(sig, offset, band) | 0;
       let steps = 0;
       for (let e = this.heads[band * width + (h & this.mask)]!; e !== -1 && steps < MAX_CHAIN_STEPS; ) {
-        const slot = (e & (CHUNK - 1)) * BANDS + band;
-        const chunk = e >>> CHUNK_BITS;
-        if (this.hashes[chunk]![slot] === h && (!accept || accept(e))) {
+        const links = this.links[e >>> CHUNK_BITS]!;
+        const at = 2 * ((e & (CHUNK - 1)) * BANDS + band);
+        if (links[at] === h && (!accept || accept(e))) {
           steps++;
           this.signatures.read(e, this.candidate, 0);
           const similarity = signatureSimilarity(sig, offset, this.candidate, 0);
           if (similarity >= threshold && (!best || similarity > best.similarity))
             best = { index: e, similarity };
         }
-        e = this.next[chunk]![slot]!;
+        e = links[at + 1]!;
       }
       if (best?.similarity === 1) break;
     }
@@ -80,25 +81,23 @@ export class NearDuplicateIndex {
     const index = this.signatures.append(sig, offset);
     this.size = index + 1;
     const chunk = index >>> CHUNK_BITS;
-    if (chunk === this.hashes.length) {
-      this.hashes.push(new Uint32Array(CHUNK * BANDS));
-      this.next.push(new Int32Array(CHUNK * BANDS));
-    }
-    const base = (index & (CHUNK - 1)) * BANDS;
-    for (let band = 0; band < BANDS; band++) this.hashes[chunk]![base + band] = bandHash(sig, offset, band);
-    // Up to two entries per bucket on average: chains stay short, heads stay small.
-    if (this.size > 2 * (this.mask + 1)) this.rehash();
+    if (chunk === this.links.length) this.links.push(new Int32Array(2 * CHUNK * BANDS));
+    const base = 2 * (index & (CHUNK - 1)) * BANDS;
+    for (let band = 0; band < BANDS; band++)
+      this.links[chunk]![base + 2 * band] = bandHash(sig, offset, band) | 0;
+    // About one entry per bucket: chains stay short.
+    if (this.size > this.mask + 1) this.rehash();
     else this.link(index);
     return index;
   }
 
   private link(index: number): void {
     const width = this.mask + 1;
-    const chunk = index >>> CHUNK_BITS;
-    const base = (index & (CHUNK - 1)) * BANDS;
+    const links = this.links[index >>> CHUNK_BITS]!;
+    const base = 2 * (index & (CHUNK - 1)) * BANDS;
     for (let band = 0; band < BANDS; band++) {
-      const slot = band * width + (this.hashes[chunk]![base + band]! & this.mask);
-      this.next[chunk]![base + band] = this.heads[slot]!;
+      const slot = band * width + (links[base + 2 * band]! & this.mask);
+      links[base + 2 * band + 1] = this.heads[slot]!;
       this.heads[slot] = index;
     }
   }

@@ -62,6 +62,8 @@ export interface PrepareResult {
   leakage: LeakagePair[];
   /** Dataset-level warnings (token limits, rare labels, …) and record-level ones, capped per code. */
   warnings: DatasetIssue[];
+  /** Every warning counted, by code (`warnings` holds at most `maxIssuesPerCode` of each). */
+  warningCounts: Record<string, number>;
 }
 
 /** Resolves the preset from the first parseable record, before anything is written. */
@@ -150,10 +152,13 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
 
   const work = await mkdtemp(join(tmpdir(), 'polytune-prepare-'));
   const keptPath = join(work, 'kept.jsonl');
-  const kept = new LineWriter(keptPath);
+  const kept = new LineWriter(keptPath, { hash: false });
   const syncCompilers = compilers.filter((c) => c.compileExample);
   const compiledTemp = new Map(
-    syncCompilers.map((c) => [c.provider, new LineWriter(join(work, `${c.provider}.jsonl`))]),
+    syncCompilers.map((c) => [
+      c.provider,
+      new LineWriter(join(work, `${c.provider}.jsonl`), { hash: false }),
+    ]),
   );
   // Frees the near-duplicate index's temp file, on success or failure.
   let release = (): void => undefined;
@@ -299,7 +304,12 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     const manifestPath = join(outDir, 'manifest.json');
     await writeFile(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
     await rename(`${manifestPath}.tmp`, manifestPath);
-    return { dir: outDir, manifest, stats, leakage, warnings };
+    const warningCounts: Record<string, number> = {};
+    for (const w of warnings) warningCounts[w.code] = (warningCounts[w.code] ?? 0) + 1;
+    for (const code of Object.keys(warningCounts)) {
+      warningCounts[code] = Math.max(warningCounts[code]!, scan.issueCounts[code] ?? 0);
+    }
+    return { dir: outDir, manifest, stats, leakage, warnings, warningCounts };
   } finally {
     release();
     kept.abort();

@@ -68,16 +68,29 @@ function failOnErrors(issues: readonly DatasetIssue[], errors: number, file: str
   );
 }
 
+// Warnings printed per code; the rest are counted in one line (errors are all listed).
+const WARNINGS_SHOWN_PER_CODE = 10;
+
 function printIssues(
   issues: readonly DatasetIssue[],
   issueCounts: Record<string, number>,
-  shown: number,
+  seeMore: string,
 ): void {
   if (issues.length === 0) return;
   out.line('');
-  for (const issue of issues) out.line(formatIssue(issue));
-  const total = Object.values(issueCounts).reduce((a, b) => a + b, 0);
-  if (total > shown) out.line(`… and ${fmt(total - shown)} more of the same kinds (see --json for counts)`);
+  const shown = new Map<string, number>();
+  for (const issue of issues) {
+    const n = (shown.get(issue.code) ?? 0) + 1;
+    shown.set(issue.code, n);
+    if (issue.severity === 'error' || n <= WARNINGS_SHOWN_PER_CODE) out.line(formatIssue(issue));
+  }
+  for (const [code, listed] of shown) {
+    const total = Math.max(listed, issueCounts[code] ?? 0);
+    const printed = issues.some((i) => i.code === code && i.severity === 'error')
+      ? listed
+      : Math.min(listed, WARNINGS_SHOWN_PER_CODE);
+    if (total > printed) out.line(`… and ${fmt(total - printed)} more ${code} (${seeMore})`);
+  }
 }
 
 function printCheck(report: CheckReport): void {
@@ -114,7 +127,7 @@ function printCheck(report: CheckReport): void {
   out.line(
     `${fmt(report.errors)} error(s), ${fmt(report.warnings)} warning(s)${report.usable ? '' : ' — not usable as is'}`,
   );
-  printIssues(report.issues, report.issueCounts, report.issues.length);
+  printIssues(report.issues, report.issueCounts, 'see --json');
 }
 
 function printPrepare(result: PrepareResult): void {
@@ -145,7 +158,7 @@ function printPrepare(result: PrepareResult): void {
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
   for (const [reason, count] of reasons) out.line(`  dropped ${fmt(count)}: ${reason}`);
-  printIssues(result.warnings, {}, result.warnings.length);
+  printIssues(result.warnings, result.warningCounts, 'dropped records are listed in manifest.json');
 }
 
 export function register(program: Command): void {
