@@ -89,6 +89,19 @@ describe('polytune data prepare', () => {
     expect(existsSync(join(out, 'vertex'))).toBe(false);
   });
 
+  it('prints at most 10 warnings of a kind, then how many more (Banking77: 100 near-duplicates)', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'polytune-cli-')), 'prep');
+    const { code, stdout } = await run(['data', 'prepare', 'fixtures/banking77/train.csv', '--out', out]);
+    expect(code).toBe(0);
+    const shown = stdout.split('\n').filter((l) => l.endsWith('(near_duplicate)'));
+    expect(shown).toHaveLength(10);
+    const more = /… and (\d+) more near_duplicate \(dropped records are listed in manifest.json\)/.exec(
+      stdout,
+    );
+    const dropped = Number(/dropped (\d+): near duplicate/.exec(stdout)?.[1]);
+    expect(Number(more?.[1]) + 10).toBe(dropped);
+  });
+
   it('exits 2 and writes nothing when a requested provider cannot take the kind', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'polytune-cli-'));
     const file = join(dir, 'pref.jsonl');
