@@ -54,3 +54,8 @@ export function inputText(input: unknown): string {
       .join('\n');
   return JSON.stringify(input);
 }
+
+/** A p-value as `p=0.034`, or `p<0.001` when it underflows two significant digits' use. */
+export function pValue(p: number): string {
+  return p < 0.001 ? 'p<0.001' : `p=${p.toPrecision(2)}`;
+}

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
-import { escapeHtml, inputText, interval, money, ms, percent } from './escape.js';
+import { escapeHtml, inputText, interval, money, ms, percent, pValue } from './escape.js';
 import { modelLabel } from './model-label.js';
 import { costAccuracyChart, latencyChart, passRateChart } from './svg-charts.js';
 
@@ -30,7 +30,7 @@ export function htmlHead(input: HtmlReportInput): string {
       (m) =>
         `<tr><td>${escapeHtml(modelLabel(m.model))}</td><td class="num">${m.n}</td><td>${percent(m.passRate)} ${interval(m.interval)}</td><td class="num">${m.errored}</td><td class="num">${ms(m.latency.p50)} / ${ms(m.latency.p95)} / ${ms(m.latency.p99)}</td><td class="num">${m.tokens.input} / ${m.tokens.output}</td><td class="num">${m.cost.priced ? money(m.cost.per1k) : 'n/a'}</td>${withTraining ? `<td class="num">${m.trainingCost === undefined ? '–' : money(m.trainingCost)}</td>` : ''}<td>${
           m.vsBaseline
-            ? `${m.vsBaseline.delta >= 0 ? '+' : ''}${percent(m.vsBaseline.delta)} ${interval(m.vsBaseline.interval)}, McNemar p=${m.vsBaseline.pValue.toPrecision(2)} (b=${m.vsBaseline.b}, c=${m.vsBaseline.c})`
+            ? `${m.vsBaseline.delta >= 0 ? '+' : ''}${percent(m.vsBaseline.delta)} ${interval(m.vsBaseline.interval)}, McNemar ${pValue(m.vsBaseline.pValue)} (b=${m.vsBaseline.b}, c=${m.vsBaseline.c})`
             : summary.baseline === m.model
               ? 'baseline'
               : '–'

@@ -1,7 +1,7 @@
 import type { MetricSummary, RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
-import { interval, markdownCell, money, ms, percent } from './escape.js';
+import { interval, markdownCell, money, ms, percent, pValue } from './escape.js';
 import { modelLabel } from './model-label.js';
 
 export interface SummaryInput {
@@ -30,7 +30,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
   );
   for (const m of summary.models) {
     const vs = m.vsBaseline
-      ? ` | ${m.vsBaseline.delta >= 0 ? '+' : ''}${percent(m.vsBaseline.delta)} ${interval(m.vsBaseline.interval)}, p=${m.vsBaseline.pValue.toPrecision(2)}`
+      ? ` | ${m.vsBaseline.delta >= 0 ? '+' : ''}${percent(m.vsBaseline.delta)} ${interval(m.vsBaseline.interval)}, ${pValue(m.vsBaseline.pValue)}`
       : hasBaseline
         ? ' | baseline'
         : '';

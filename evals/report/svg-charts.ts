@@ -11,6 +11,9 @@ const f = (x: number) => x.toFixed(1);
 const text = (x: number, y: number, body: string, attrs = '') =>
   `<text x="${f(x)}" y="${f(y)}" ${attrs}>${escapeHtml(body)}</text>`;
 
+/** Rough width of a label at font-size 11, so the SVG is wide enough to show it whole. */
+const labelWidth = (labels: string[]) => Math.max(0, ...labels.map((l) => l.length)) * 6.6 + 24;
+
 function legend(models: string[], x: number, y: number): string {
   return models
     .map(
@@ -28,7 +31,6 @@ export function passRateChart(summary: RunSummary): string {
   const top = 16;
   const plotH = 200;
   const groupW = Math.max(60, models.length * 22 + 20);
-  const width = left + categories.length * groupW + 180;
   const height = top + plotH + 50;
   const y = (v: number) => top + plotH * (1 - v);
   const parts: string[] = [];
@@ -61,7 +63,7 @@ export function passRateChart(summary: RunSummary): string {
     );
   });
   parts.push(legend(models, left + categories.length * groupW + 16, top));
-  return `<svg role="img" aria-label="Pass rate by category" width="${f(width)}" height="${f(height)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+  return `<svg role="img" aria-label="Pass rate by category" width="${f(left + categories.length * groupW + 16 + labelWidth(models))}" height="${f(height)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }
 
 /**
@@ -79,7 +81,8 @@ export function costAccuracyChart(summary: RunSummary): string {
   const top = 16;
   const w = 420;
   const h = 220;
-  const maxCost = Math.max(...priced.map(costOf), 1e-9) * 1.15;
+  // All free (local models): a nominal $1 axis rather than a scale of rounding noise.
+  const maxCost = (Math.max(...priced.map(costOf)) || 1 / 1.15) * 1.15;
   const x = (v: number) => left + (w * v) / maxCost;
   const y = (v: number) => top + h * (1 - v);
   const axis = withTraining
@@ -120,19 +123,20 @@ export function costAccuracyChart(summary: RunSummary): string {
       'font-size="10"',
     ),
   );
-  return `<svg role="img" aria-label="Cost against accuracy" width="${left + w + 160}" height="${top + h + 52}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+  return `<svg role="img" aria-label="Cost against accuracy" width="${f(left + w + labelWidth(priced.map((m) => `★ ${modelLabel(m.model)}`)))}" height="${top + h + 52}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }
 
 /** p50 / p95 / p99 latency per model, horizontal bars. */
 export function latencyChart(summary: RunSummary): string {
-  const left = 160;
+  const left = 12;
   const rowH = 18;
-  const w = 380;
+  const w = 480;
   const max = Math.max(...summary.models.map((m) => m.latency.p99), 1);
   const parts: string[] = [];
   let yy = 8;
   summary.models.forEach((m, i) => {
-    parts.push(text(left - 8, yy + rowH * 1.5 + 4, modelLabel(m.model), 'font-size="11" text-anchor="end"'));
+    parts.push(text(left, yy + 11, modelLabel(m.model), 'font-size="11"'));
+    yy += 16;
     (['p50', 'p95', 'p99'] as const).forEach((q, qi) => {
       const value = m.latency[q];
       parts.push(
@@ -142,5 +146,5 @@ export function latencyChart(summary: RunSummary): string {
     });
     yy += rowH * 3 + 12;
   });
-  return `<svg role="img" aria-label="Latency" width="${left + w + 110}" height="${f(yy)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+  return `<svg role="img" aria-label="Latency" width="${f(Math.max(left + w + 110, labelWidth(summary.models.map((m) => modelLabel(m.model)))))}" height="${f(yy)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../evals/aggregate.js';
 import { paretoFront } from '../../evals/pareto.js';
+import { pValue } from '../../evals/report/escape.js';
 import { modelLabel } from '../../evals/report/model-label.js';
 import { out } from './output.js';
 
@@ -54,7 +55,7 @@ export function comparisonRows(summary: RunSummary, options: ComparisonOptions =
   const rows = summary.models.map((m) => {
     const cost = totalCost(m.model, m.cost.total, m.cost.priced);
     const vs = m.vsBaseline
-      ? `${m.vsBaseline.delta >= 0 ? '+' : ''}${pct(m.vsBaseline.delta)} pts ${interval(m.vsBaseline.interval.low, m.vsBaseline.interval.high)} p=${m.vsBaseline.pValue.toPrecision(2)}`
+      ? `${m.vsBaseline.delta >= 0 ? '+' : ''}${pct(m.vsBaseline.delta)} pts ${interval(m.vsBaseline.interval.low, m.vsBaseline.interval.high)} ${pValue(m.vsBaseline.pValue)}`
       : m.model === summary.baseline
         ? '(baseline)'
         : '';

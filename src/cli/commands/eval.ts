@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { EvalEvent } from '../../../evals/eval-events.js';
 import { evaluateGate } from '../../../evals/gate.js';
+import { pValue } from '../../../evals/report/escape.js';
 import { runEval } from '../../../evals/runner.js';
 import { loadSuite } from '../../../evals/suite-loader.js';
 import { PolytuneError } from '../../errors.js';
@@ -160,7 +161,7 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
     else {
       for (const m of run.summary.models) {
         const vs = m.vsBaseline
-          ? `; vs ${m.vsBaseline.baseline} ${m.vsBaseline.delta >= 0 ? '+' : ''}${(m.vsBaseline.delta * 100).toFixed(1)} pts [${(m.vsBaseline.interval.low * 100).toFixed(1)}, ${(m.vsBaseline.interval.high * 100).toFixed(1)}], McNemar p=${m.vsBaseline.pValue.toPrecision(2)}`
+          ? `; vs ${m.vsBaseline.baseline} ${m.vsBaseline.delta >= 0 ? '+' : ''}${(m.vsBaseline.delta * 100).toFixed(1)} pts [${(m.vsBaseline.interval.low * 100).toFixed(1)}, ${(m.vsBaseline.interval.high * 100).toFixed(1)}], McNemar ${pValue(m.vsBaseline.pValue)}`
           : '';
         out.line(
           `${m.model}: ${m.passed}/${m.n} passed (${(m.passRate * 100).toFixed(1)}% [${(m.interval.low * 100).toFixed(1)}, ${(m.interval.high * 100).toFixed(1)}]), ${m.failed} failed, ${m.errored} errors; p95 ${Math.round(m.latency.p95)} ms${m.cost.priced ? `; $${m.cost.total.toFixed(4)}` : ''}${vs}`,
