@@ -5,7 +5,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { PolytuneError } from '../../src/errors.js';
 import type { GenerateRequest, Generation, Model } from '../../src/provider.js';
 import { type BaseModel, encodeText, padBatch } from './base-model.js';
-import { type Device, openSession, ort, type ResolvedDevice } from './onnx-session.js';
+import { type Device, type OpenedSession, openSession, ort, type ResolvedDevice } from './onnx-session.js';
 
 export const LOCAL_PRICE = {
   inputPer1M: 0,
@@ -92,6 +92,29 @@ function toGeneration(
   };
 }
 
+/** A classifier as a Model: concurrent generate calls are batched into one session run. */
+function servedModel(
+  id: string,
+  labels: readonly string[],
+  opened: OpenedSession,
+  classify: (texts: string[]) => Promise<Classified[]>,
+): LocalModel {
+  const batcher = new Batcher(classify);
+  return {
+    id,
+    provider: 'local-onnx',
+    labels,
+    device: opened.device,
+    price: LOCAL_PRICE,
+    classify,
+    async generate(request: GenerateRequest): Promise<Generation> {
+      const started = performance.now();
+      return toGeneration(await batcher.classify(inputText(request.input)), started);
+    },
+    close: () => opened.session.release(),
+  };
+}
+
 /** Serves an exported classifier folder (model.onnx, tokenizer.json, manifest.json). */
 export async function loadClassifierModel(dir: string, device: Device = 'auto'): Promise<LocalModel> {
   const root = resolve(dir);
@@ -129,20 +152,7 @@ export async function loadClassifierModel(dir: string, device: Device = 'auto'):
       probabilities: Object.fromEntries(labels.map((l, c) => [l, probs[r * labels.length + c] as number])),
     }));
   };
-  const batcher = new Batcher(classify);
-  return {
-    id: `local-onnx:${root}`,
-    provider: 'local-onnx',
-    labels,
-    device: opened.device,
-    price: LOCAL_PRICE,
-    classify,
-    async generate(request: GenerateRequest): Promise<Generation> {
-      const started = performance.now();
-      return toGeneration(await batcher.classify(inputText(request.input)), started);
-    },
-    close: () => opened.session.release(),
-  };
+  return servedModel(`local-onnx:${root}`, labels, opened, classify);
 }
 
 /**
@@ -194,18 +204,5 @@ export async function zeroShotModel(
       };
     });
   };
-  const batcher = new Batcher(classify);
-  return {
-    id,
-    provider: 'local-onnx',
-    labels,
-    device: opened.device,
-    price: LOCAL_PRICE,
-    classify,
-    async generate(request: GenerateRequest): Promise<Generation> {
-      const started = performance.now();
-      return toGeneration(await batcher.classify(inputText(request.input)), started);
-    },
-    close: () => opened.session.release(),
-  };
+  return servedModel(id, labels, opened, classify);
 }

@@ -5,6 +5,7 @@ import { isTerminal } from '../../jobs/job-state.js';
 import { resolveJob } from '../../jobs/resolve-job.js';
 import { waitForJob } from '../../jobs/wait-for-job.js';
 import type { JobEvent, JobRef, JobSnapshot } from '../../provider.js';
+import { eventMetricsText } from '../job-event-text.js';
 import { out } from '../output.js';
 import { type ProviderContext, providerContext } from '../provider-settings.js';
 import { parseNumberFlag } from './tune.js';
@@ -59,14 +60,7 @@ function summary(record: JobRecord) {
 }
 
 function printEvent(event: JobEvent): void {
-  const metrics = event.metrics
-    ? ` ${Object.entries(event.metrics)
-        .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(4)}`)
-        .join(' ')}`
-    : '';
-  out.line(
-    `${event.at}  ${event.level.padEnd(5)}  ${event.message}${event.kind === 'metric' ? '' : metrics}`,
-  );
+  out.line(`${event.at}  ${event.level.padEnd(5)}  ${event.message}${eventMetricsText(event)}`);
 }
 
 async function list(flags: CommonFlags): Promise<void> {

@@ -9,6 +9,7 @@ import { loadPreparedData } from '../../jobs/load-prepared.js';
 import { parseJobSpec, submitJob } from '../../jobs/submit-job.js';
 import { waitForJob } from '../../jobs/wait-for-job.js';
 import type { Issue, JobEvent, Provider } from '../../provider.js';
+import { eventMetricsText } from '../job-event-text.js';
 import { out } from '../output.js';
 import { providerContext } from '../provider-settings.js';
 
@@ -182,13 +183,8 @@ function printPlan(plan: TunePlan): void {
 }
 
 function printEvent(event: JobEvent): void {
-  const metrics = event.metrics
-    ? ` ${Object.entries(event.metrics)
-        .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(4)}`)
-        .join(' ')}`
-    : '';
   out.info(
-    `[${event.at.slice(11, 19)}] ${event.kind === 'state' ? 'state ' : ''}${event.message}${event.kind === 'metric' ? '' : metrics}`,
+    `[${event.at.slice(11, 19)}] ${event.kind === 'state' ? 'state ' : ''}${event.message}${eventMetricsText(event)}`,
   );
 }
 
