@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Example } from '../src/dataset/example.js';
 import type { PreparedManifest } from '../src/dataset/prepared-manifest.js';
 import { readExamples, readPrepared } from '../src/dataset/read-prepared.js';
@@ -10,6 +8,7 @@ import { caseId } from './case-id.js';
 import { deriveCase, resolveGenerators } from './generators/derive-case.js';
 import { hashFraction } from './generators/seeded-random.js';
 import { KeySet } from './key-set.js';
+import { readLineBatches } from './line-batches.js';
 import {
   type CaseSource,
   type EvalCase,
@@ -47,11 +46,13 @@ export const IMPLICIT_EQUALS: GraderSpec = {
   unicode: 'NFC',
 };
 
-async function* readJsonLines(file: string): AsyncIterable<{ line: number; value: unknown }> {
-  let stream: ReturnType<typeof createReadStream>;
+/** Parsed JSON lines in batches (one per read), numbered from 1 counting blank lines. */
+async function* readJsonLineBatches(file: string): AsyncIterable<{ line: number; value: unknown }[]> {
+  let batches: AsyncIterator<string[]>;
+  let first: IteratorResult<string[]>;
   try {
-    stream = createReadStream(file, { encoding: 'utf8' });
-    await new Promise<void>((ok, fail) => stream.once('open', () => ok()).once('error', fail));
+    batches = readLineBatches(file)[Symbol.asyncIterator]();
+    first = await batches.next();
   } catch (cause) {
     throw new PolytuneError('INVALID_INPUT', `Cannot read ${file}.`, {
       cause,
@@ -60,19 +61,23 @@ async function* readJsonLines(file: string): AsyncIterable<{ line: number; value
     });
   }
   let line = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-    line++;
-    if (!text.trim()) continue;
-    try {
-      yield { line, value: JSON.parse(text) };
-    } catch (cause) {
-      throw new PolytuneError('INVALID_INPUT', `Line is not valid JSON: ${(cause as Error).message}`, {
-        file,
-        line,
-        cause,
-        hint: 'Each line must be one JSON object.',
-      });
+  for (let next = first; !next.done; next = await batches.next()) {
+    const out: { line: number; value: unknown }[] = [];
+    for (const text of next.value) {
+      line++;
+      if (!text.trim()) continue;
+      try {
+        out.push({ line, value: JSON.parse(text) });
+      } catch (cause) {
+        throw new PolytuneError('INVALID_INPUT', `Line is not valid JSON: ${(cause as Error).message}`, {
+          file,
+          line,
+          cause,
+          hint: 'Each line must be one JSON object.',
+        });
+      }
     }
+    if (out.length) yield out;
   }
 }
 
@@ -134,51 +139,66 @@ export async function openCaseStream(loaded: LoadedSuite): Promise<CaseStream> {
   }
   const labels = suite.labels ?? [...manifests.values()].find((m) => m.labels?.length)?.labels;
 
-  const withDefaults = (c: EvalCase): EvalCase => ({
-    ...c,
-    graders: c.graders ?? suite.graders ?? (c.expected !== undefined ? [IMPLICIT_EQUALS] : []),
-  });
+  const defaultGraders = (c: EvalCase): GraderSpec[] =>
+    suite.graders ?? (c.expected !== undefined ? [IMPLICIT_EQUALS] : []);
+  const withDefaults = (c: EvalCase): EvalCase => ({ ...c, graders: c.graders ?? defaultGraders(c) });
 
-  async function* fromSource(source: CaseSource): AsyncIterable<EvalCase> {
+  // Cases come in batches (one per file read) so that a large suite costs one await per batch, not per case.
+  async function* sourceBatches(source: CaseSource): AsyncIterable<EvalCase[]> {
     if ('file' in source) {
       const file = resolve(baseDir, source.file);
-      for await (const { line, value } of readJsonLines(file)) {
-        const parsed = EvalCaseSchema.safeParse(
-          source.category && value && typeof value === 'object' && !('category' in value)
-            ? { ...value, category: source.category }
-            : value,
-        );
-        if (!parsed.success) {
-          throw new PolytuneError('INVALID_INPUT', `Invalid case:\n${describeZodIssues(parsed.error)}`, {
-            file,
-            line,
-            hint: 'Each line needs at least `input`; see evals/suite.schema.json (EvalCase).',
-          });
+      for await (const batch of readJsonLineBatches(file)) {
+        const out: EvalCase[] = [];
+        for (const { line, value } of batch) {
+          const parsed = EvalCaseSchema.safeParse(
+            source.category && value && typeof value === 'object' && !('category' in value)
+              ? { ...value, category: source.category }
+              : value,
+          );
+          if (!parsed.success) {
+            throw new PolytuneError('INVALID_INPUT', `Invalid case:\n${describeZodIssues(parsed.error)}`, {
+              file,
+              line,
+              hint: 'Each line needs at least `input`; see evals/suite.schema.json (EvalCase).',
+            });
+          }
+          const c = parsed.data as EvalCase;
+          if (c.id === undefined) c.id = caseId(c.input, c.expected);
+          if (!c.graders) c.graders = defaultGraders(c);
+          out.push(c);
         }
-        yield withDefaults({
-          ...parsed.data,
-          id: parsed.data.id ?? caseId(parsed.data.input, parsed.data.expected),
-        });
+        yield out;
       }
     } else if ('heldout' in source) {
       const dir = resolve(baseDir, source.heldout);
       const manifest = manifests.get(dir) as PreparedManifest;
       const file = join(dir, manifest.splits.test.file);
       let count = 0;
+      let out: EvalCase[] = [];
       for await (const example of readExamples(file)) {
         if (source.limit !== undefined && count >= source.limit) break;
         const c = exampleToCase(example, source.category, manifest.labels ?? labels);
         if (c) {
           count++;
-          yield withDefaults(c);
+          out.push(withDefaults(c));
+          if (out.length >= 256) {
+            yield out;
+            out = [];
+          }
         }
       }
+      if (out.length) yield out;
     }
   }
 
+  async function* baseBatches(): AsyncIterable<EvalCase[]> {
+    if (suite.cases.length)
+      yield suite.cases.map((c) => withDefaults({ ...c, id: c.id ?? caseId(c.input, c.expected) }));
+    for (const source of suite.sources) if (!('generate' in source)) yield* sourceBatches(source);
+  }
+
   async function* baseCases(): AsyncIterable<EvalCase> {
-    for (const c of suite.cases) yield withDefaults({ ...c, id: c.id ?? caseId(c.input, c.expected) });
-    for (const source of suite.sources) if (!('generate' in source)) yield* fromSource(source);
+    for await (const batch of baseBatches()) yield* batch;
   }
 
   async function* cases(): AsyncIterable<EvalCase> {
@@ -192,7 +212,7 @@ export async function openCaseStream(loaded: LoadedSuite): Promise<CaseStream> {
       }
       return c;
     };
-    yield* mapCases(baseCases(), check);
+    for await (const batch of baseBatches()) for (const c of batch) yield check(c);
     for (const source of suite.sources) {
       if (!('generate' in source)) continue;
       const generators = resolveGenerators(source.generate);
@@ -273,11 +293,4 @@ async function countContentLines(file: string): Promise<number | undefined> {
     await handle.close();
   }
   return count;
-}
-
-async function* mapCases(
-  source: AsyncIterable<EvalCase>,
-  fn: (c: EvalCase) => EvalCase,
-): AsyncIterable<EvalCase> {
-  for await (const c of source) yield fn(c);
 }

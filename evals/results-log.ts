@@ -1,27 +1,27 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { redact } from '../src/redact.js';
 import type { CaseResult } from './case-result.js';
+import { readLineBatches } from './line-batches.js';
 
 /** Streams the results of a `results.jsonl`, skipping a torn last line. */
 export async function* readResultLines(file: string): AsyncIterable<CaseResult> {
-  let stream: ReturnType<typeof createReadStream>;
   try {
     await stat(file);
-    stream = createReadStream(file, { encoding: 'utf8' });
   } catch {
     return;
   }
-  for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (!line.trim()) continue;
-    let value: CaseResult;
-    try {
-      value = JSON.parse(line) as CaseResult;
-    } catch {
-      continue; // a line cut short by a crash; its case runs again
+  for await (const batch of readLineBatches(file)) {
+    for (const line of batch) {
+      if (!line.trim()) continue;
+      let value: CaseResult;
+      try {
+        value = JSON.parse(line) as CaseResult;
+      } catch {
+        continue; // a line cut short by a crash; its case runs again
+      }
+      if (value && typeof value.id === 'string' && typeof value.model === 'string') yield value;
     }
-    if (value && typeof value.id === 'string' && typeof value.model === 'string') yield value;
   }
 }
 
@@ -100,7 +100,7 @@ export class ResultsWriter {
       if (output !== undefined) safe.output = output;
       if (graders) safe.graders = graders;
     }
-    this.pending.push(`${JSON.stringify(safe)}\n`);
+    this.pending.push(JSON.stringify(safe));
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -112,7 +112,7 @@ export class ResultsWriter {
   private flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
-    const chunk = this.pending.join('');
+    const chunk = `${this.pending.join('\n')}\n`;
     this.pending = [];
     if (!this.stream.write(chunk) && !this.drained) {
       this.drained = new Promise<void>((resolve) =>

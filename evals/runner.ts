@@ -369,6 +369,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
     emit({ type: 'case', result, done: counts.written, total, errors: counts.errors, cached: counts.cached });
   };
 
+  const backlog = Math.min(concurrency, 16);
   let status: RunStatus = 'complete';
   try {
     outer: for await (const testCase of stream.cases()) {
@@ -376,8 +377,9 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
         for (const model of models) {
           if (options.signal?.aborted || writeFailure) break outer;
           if (done.has(resultKey(model.id, testCase.id, repeat))) continue;
-          // Backpressure: only a few tasks wait in the queue, so memory does not grow with the suite.
-          if (queue.size >= concurrency * 2) await queue.onSizeLessThan(concurrency);
+          // Backpressure: only a few tasks wait in the queue, so memory does not grow with the suite;
+          // a short backlog also keeps waiting cases young enough to die in V8's new space.
+          if (queue.size >= backlog) await queue.onSizeLessThan(Math.ceil(backlog / 2));
           queue.add(async () => {
             if (options.signal?.aborted) return;
             await finish(await runOne(model, testCase, repeat));

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEval } from '../../evals/runner.js';
@@ -7,7 +8,7 @@ import { createOpenAIProvider } from '../../providers/openai/openai-provider.js'
 
 /**
  * One contender in its own process, so its peak RSS is its own:
- *   contender.ts <bare|polytune|polytune-cache> <cases> <concurrency> <port> [cases.jsonl]
+ *   contender.ts <bare|bare-http|polytune|polytune-cache> <cases> <concurrency> <port> [cases.jsonl]
  * Prints {wallMs, cpuMs, peakRssMb, passed} as JSON. The cases file is written
  * by the parent, so neither its time nor its memory is counted here.
  */
@@ -40,6 +41,57 @@ async function bare(): Promise<number> {
   return passed;
 }
 
+/**
+ * The same loop over node:http with a keep-alive agent: the transport polytune's
+ * OpenAI Model uses, so the floor for polytune's own overhead. Shown beside the
+ * fetch loop (the issue's "bare client"), not instead of it.
+ */
+async function bareHttp(): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true });
+  const url = new URL(`${baseURL}/chat/completions`);
+  const post = (body: string) =>
+    new Promise<{ choices: { message: { content: string } }[] }>((resolve, reject) => {
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer bench',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  let next = 0;
+  let passed = 0;
+  const worker = async () => {
+    while (next < cases) {
+      const i = next++;
+      const body = await post(
+        JSON.stringify({
+          model: 'bench-model',
+          messages: [{ role: 'user', content: `case ${i}` }],
+          temperature: 0,
+        }),
+      );
+      if (body.choices[0]?.message.content.trim() === `answer ${i}`) passed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  return passed;
+}
+
 const cleanup: string[] = [];
 
 async function polytune(cache: boolean): Promise<number> {
@@ -63,7 +115,12 @@ async function polytune(cache: boolean): Promise<number> {
 
 const started = performance.now();
 const cpu = process.cpuUsage();
-const passed = kind === 'bare' ? await bare() : await polytune(kind === 'polytune-cache');
+const passed =
+  kind === 'bare'
+    ? await bare()
+    : kind === 'bare-http'
+      ? await bareHttp()
+      : await polytune(kind === 'polytune-cache');
 const wallMs = performance.now() - started;
 const used = process.cpuUsage(cpu);
 for (const dir of cleanup) await rm(dir, { recursive: true, force: true });

@@ -213,6 +213,7 @@ try {
     const file = await casesFile(size);
     for (let round = 1; round <= rounds; round++) {
       figures.push(await contender('bare', size, server.port, round));
+      figures.push(await contender('bare-http', size, server.port, round));
       figures.push(await contender('polytune', size, server.port, round, file));
       if (size === N) {
         figures.push(await contender('polytune-cache', size, server.port, round, file));

@@ -7,7 +7,7 @@ import { VERSION } from 'openai/version';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
 import { lookupPrice } from '../../src/cost/cost-estimate.js';
 import type { GenerateRequest, Generation, InferencePrice, Model } from '../../src/provider.js';
-import { call } from './openai-errors.js';
+import { toPolytuneError } from './openai-errors.js';
 
 /** `ft:gpt-4o-mini-2024-07-18:acme::abc123` → `gpt-4o-mini-2024-07-18`; other ids unchanged. */
 export function baseModelOf(model: string): string {
@@ -29,10 +29,18 @@ export function inferencePriceFor(table: PriceTable, model: string): InferencePr
 
 /** Where and how to POST chat completions without the SDK's request machinery. */
 interface DirectRoute {
-  url: URL;
   https: boolean;
-  agent: http.Agent;
-  headers: Record<string, string>;
+  /** Request options without headers, resolved once (not a URL to convert per call). */
+  target: {
+    protocol: string;
+    hostname: string;
+    port: string;
+    path: string;
+    method: 'POST';
+    agent: http.Agent;
+  };
+  /** Name, value, name, value…: Node takes these as they are instead of validating an object's keys per call. */
+  headers: string[];
   timeoutMs: number;
 }
 
@@ -77,20 +85,42 @@ function directRoute(client: OpenAI): DirectRoute | undefined {
     return undefined; // the SDK reports the bad base URL
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    'content-type': 'application/json',
-    'user-agent': `OpenAI/JS ${VERSION} polytune`,
-    authorization: `Bearer ${client.apiKey}`,
-  };
-  if (client.organization) headers['openai-organization'] = client.organization;
-  if (client.project) headers['openai-project'] = client.project;
+  // With headers as an array Node adds none of its own, Host included.
+  const headers = [
+    'host',
+    url.host,
+    'accept',
+    'application/json',
+    'content-type',
+    'application/json',
+    'user-agent',
+    `OpenAI/JS ${VERSION} polytune`,
+    'authorization',
+    `Bearer ${client.apiKey}`,
+  ];
+  if (client.organization) headers.push('openai-organization', client.organization);
+  if (client.project) headers.push('openai-project', client.project);
+  // The header check Node would do per call, once: a bad value (a newline in a key) goes to the SDK.
+  for (let i = 0; i < headers.length; i += 2) {
+    try {
+      http.validateHeaderName(headers[i] as string);
+      http.validateHeaderValue(headers[i] as string, headers[i + 1]);
+    } catch {
+      return undefined;
+    }
+  }
   const secure = url.protocol === 'https:';
   return {
-    url,
     https: secure,
-    // No socket limit, like fetch's default pool: the runner's concurrency is the limit.
-    agent: secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }),
+    target: {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      method: 'POST',
+      // No socket limit, like fetch's default pool: the runner's concurrency is the limit.
+      agent: secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }),
+    },
     headers,
     timeoutMs: client.timeout,
   };
@@ -156,11 +186,9 @@ function postDirect(
     // Looked up on the module at call time: request interceptors (msw in tests) patch it there.
     const send = route.https ? https.request : http.request;
     const req = send(
-      route.url,
       {
-        method: 'POST',
-        agent: route.agent,
-        headers: { ...route.headers, 'content-length': String(Buffer.byteLength(body)) },
+        ...route.target,
+        headers: route.headers.concat('content-length', String(Buffer.byteLength(body))),
       },
       (res) => {
         responded = true;
@@ -229,18 +257,19 @@ export function createOpenAIModel(client: OpenAI, model: string, table: PriceTab
       if (request.stop?.length) body.stop = request.stop;
       if (request.seed !== undefined) body.seed = request.seed;
       const started = performance.now();
-      const viaSdk = () => client.chat.completions.create(body, { signal, maxRetries: 0 });
-      const completion = await call(action, async () => {
-        if (!route) return viaSdk();
-        try {
-          return await postDirect(route, JSON.stringify(body), signal);
-        } catch (error) {
-          if (!(error instanceof RedirectedError)) throw error;
-          // A 3xx is not processed: send it again through the SDK, and keep using the SDK.
-          route = undefined;
-          return viaSdk();
-        }
-      });
+      let completion: OpenAI.Chat.ChatCompletion;
+      try {
+        completion = route
+          ? await postDirect(route, JSON.stringify(body), signal).catch((error: unknown) => {
+              if (!(error instanceof RedirectedError)) throw error;
+              // A 3xx is not processed: send it again through the SDK, and keep using the SDK.
+              route = undefined;
+              return client.chat.completions.create(body, { signal, maxRetries: 0 });
+            })
+          : await client.chat.completions.create(body, { signal, maxRetries: 0 });
+      } catch (error) {
+        throw toPolytuneError(error, action);
+      }
       const latencyMs = performance.now() - started;
       const usage = completion.usage;
       return {

@@ -184,3 +184,17 @@ describe('ResultCache (append-only segments)', () => {
     await cache.close();
   });
 });
+
+describe('readLineBatches', () => {
+  it('splits like readline (\\n, \\r\\n, lone \\r), keeps characters cut by a read whole, and keeps a last line without newline', async () => {
+    const { readLineBatches } = await import('../../evals/line-batches.js');
+    const text = 'añb\r\nc😀d\re\n\nf\r';
+    const file = join(dir, 'lines.txt');
+    await writeFile(file, `${text}\nlast`);
+    for (const size of [1, 2, 3, 5, 64]) {
+      const lines: string[] = [];
+      for await (const batch of readLineBatches(file, size)) lines.push(...batch);
+      expect(lines, `read size ${size}`).toEqual(['añb', 'c😀d', 'e', '', 'f', 'last']);
+    }
+  });
+});
