@@ -22,7 +22,18 @@ export type CleanOptions = z.infer<typeof CleanOptionsSchema>;
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFEFF]/g;
 const NON_ASCII = /[^\u0000-\u007F]/;
 
+/** Printable ASCII, tab and newline only: nothing to normalise, convert or strip. */
+function isPlain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 || c > 0x7e) && c !== 9 && c !== 10) return false;
+  }
+  return true;
+}
+
 export function cleanText(text: string, options: CleanOptions): string {
+  if (options.whitespace !== 'collapse' && isPlain(text))
+    return options.whitespace === 'trim' ? text.trim() : text;
   let s = text;
   if (options.unicode !== 'none' && NON_ASCII.test(s)) s = s.normalize(options.unicode);
   if (s.includes('\r')) s = s.replace(/\r\n?/g, '\n');
