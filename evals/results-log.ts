@@ -11,7 +11,8 @@ export async function* readResultLines(file: string): AsyncIterable<CaseResult> 
   } catch {
     return;
   }
-  for await (const batch of readLineBatches(file)) {
+  // 16 KiB reads: a batch's results are done with in a moment and die young.
+  for await (const batch of readLineBatches(file, 1 << 14)) {
     for (const line of batch) {
       if (!line.trim()) continue;
       let value: CaseResult;

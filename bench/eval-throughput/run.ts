@@ -14,8 +14,11 @@ import { build } from 'esbuild';
  * process so peak RSS is its own.
  *
  *   npx tsx bench/eval-throughput/run.ts [--cases 10000] [--concurrency 100] [--latency 20]
- *        [--promptfoo <dir with node_modules/promptfoo>] [--also 100000] [--rounds 3]
+ *        [--promptfoo <dir with node_modules/promptfoo>] [--also 100000] [--rounds 3] [--before <commit>]
  *
+ * --before <commit> also runs polytune as it was at that commit (its evals/,
+ * src/ and providers/ extracted with git archive, driven by today's contender),
+ * so before and after come from the same run.
  * With --rounds R the contenders run R times, interleaved (bare, polytune, …,
  * bare, polytune, …) so that load from other work hits them alike; the table
  * gives each round and the median.
@@ -32,6 +35,7 @@ const L = Number(flag('latency', '20'));
 const also = flag('also');
 const promptfooDir = flag('promptfoo');
 const rounds = Number(flag('rounds', '1'));
+const before = flag('before');
 
 function run(
   command: string,
@@ -109,15 +113,46 @@ await build({
   logLevel: 'error',
 });
 
+/** The contender bundled against the code of an earlier commit. */
+async function bundleAt(commit: string): Promise<string> {
+  const root = join(here, '..', '..');
+  const dir = await mkdtemp(join(tmpdir(), 'polytune-before-'));
+  await run('bash', [
+    '-c',
+    `git -C "${root}" archive "${commit}" evals src providers package.json | tar -x -C "${dir}"`,
+  ]);
+  await mkdir(join(dir, 'bench', 'eval-throughput'), { recursive: true });
+  await writeFile(
+    join(dir, 'bench', 'eval-throughput', 'contender.ts'),
+    await readFile(join(here, 'contender.ts'), 'utf8'),
+  );
+  const out = join(here, '..', '.work', 'eval-throughput', `contender-${commit}.mjs`);
+  await build({
+    entryPoints: [join(dir, 'bench', 'eval-throughput', 'contender.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'error',
+    nodePaths: [join(root, 'node_modules')],
+  });
+  await rm(dir, { recursive: true, force: true });
+  return out;
+}
+const beforeBundle = before ? await bundleAt(before) : undefined;
+
 async function contender(
   kind: string,
   cases: number,
   port: number,
   round: number,
   file?: string,
+  code = bundle,
 ): Promise<Figure> {
   const out = await run(process.execPath, [
-    bundle,
+    code,
     kind,
     String(cases),
     String(C),
@@ -125,7 +160,7 @@ async function contender(
     ...(file ? [file] : []),
   ]);
   return {
-    name: kind,
+    name: code === bundle ? kind : `${kind}@${before}`,
     cases,
     round,
     ...(JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<Figure, 'name' | 'cases' | 'round'>),
@@ -214,6 +249,8 @@ try {
     for (let round = 1; round <= rounds; round++) {
       figures.push(await contender('bare', size, server.port, round));
       figures.push(await contender('bare-http', size, server.port, round));
+      if (beforeBundle)
+        figures.push(await contender('polytune', size, server.port, round, file, beforeBundle));
       figures.push(await contender('polytune', size, server.port, round, file));
       if (size === N) {
         figures.push(await contender('polytune-cache', size, server.port, round, file));
@@ -229,9 +266,9 @@ try {
   console.log(
     `eval throughput · C=${C} · L=${L} ms · ${cpus().length} cores (${arch()}) · Node ${process.version} · ${new Date().toISOString().slice(0, 10)} · ${rounds} round(s)`,
   );
-  const header = 'contender        cases round     wall   ×bare  ×ideal   cpu ×bare  peak RSS  passed';
+  const header = 'contender          cases round     wall   ×bare  ×ideal   cpu ×bare  peak RSS  passed';
   const row = (f: Omit<Figure, 'round'> & { round: string }, ratio: number, cpuRatio: number) =>
-    `${f.name.padEnd(16)} ${String(f.cases).padStart(6)} ${f.round.padStart(5)} ${(f.wallMs / 1000).toFixed(2).padStart(7)} s ${ratio.toFixed(2).padStart(6)} ${(f.wallMs / ideal(f.cases)).toFixed(2).padStart(7)} ${Number.isFinite(cpuRatio) ? cpuRatio.toFixed(2).padStart(9) : '        –'} ${f.peakRssMb.toFixed(0).padStart(6)} MB ${String(f.passed).padStart(7)}`;
+    `${f.name.padEnd(18)} ${String(f.cases).padStart(6)} ${f.round.padStart(5)} ${(f.wallMs / 1000).toFixed(2).padStart(7)} s ${ratio.toFixed(2).padStart(6)} ${(f.wallMs / ideal(f.cases)).toFixed(2).padStart(7)} ${Number.isFinite(cpuRatio) ? cpuRatio.toFixed(2).padStart(9) : '        –'} ${f.peakRssMb.toFixed(0).padStart(6)} MB ${String(f.passed).padStart(7)}`;
   console.log(header);
   for (const f of figures) {
     const b = bareOf(f);

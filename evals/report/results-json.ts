@@ -37,6 +37,8 @@ export async function writeResultsJson(
   file: string,
   header: ResultsHeader,
   resultsFile: string,
+  /** Sees each result as it is written (one pass serves other reports too). */
+  onResult?: (result: CaseResult) => void,
 ): Promise<void> {
   const stream = createWriteStream(file);
   const write = (text: string) =>
@@ -47,6 +49,7 @@ export async function writeResultsJson(
   for await (const result of readResultLines(resultsFile)) {
     await write(`${first ? '' : ',\n'}${JSON.stringify(result)}`);
     first = false;
+    onResult?.(result);
   }
   await write('\n]}\n');
   await new Promise<void>((resolve, reject) =>

@@ -47,6 +47,16 @@ export async function writeReports(input: WriteReportsInput): Promise<string[]> 
     html: join(out, 'report.html'),
   };
 
+  // The pass that writes results.json also collects the first failures for the markdown and HTML reports.
+  const mdLimit = input.markdownFailures ?? 50;
+  const htmlLimit = input.htmlFailures ?? 500;
+  const failures: CaseResult[] = [];
+  let failureCount = 0;
+  const collect = (r: CaseResult) => {
+    if (r.status === 'pass') return;
+    failureCount++;
+    if (failures.length < Math.max(mdLimit, htmlLimit)) failures.push(r);
+  };
   await writeResultsJson(
     files.json,
     {
@@ -65,18 +75,8 @@ export async function writeReports(input: WriteReportsInput): Promise<string[]> 
       summary,
     },
     resultsFile,
+    collect,
   );
-
-  // One pass collects the first failures for the markdown and HTML reports.
-  const mdLimit = input.markdownFailures ?? 50;
-  const htmlLimit = input.htmlFailures ?? 500;
-  const failures: CaseResult[] = [];
-  let failureCount = 0;
-  for await (const r of readResultLines(resultsFile)) {
-    if (r.status === 'pass') continue;
-    failureCount++;
-    if (failures.length < Math.max(mdLimit, htmlLimit)) failures.push(r);
-  }
 
   await writeFile(
     files.md,
