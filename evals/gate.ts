@@ -6,7 +6,8 @@ import type { Interval } from './stats.js';
  * The CI gate: thresholds like `passRate >= 0.9`,
  * `categories.adversarial.passRate >= 0.8`, `latency.p95 <= 800`,
  * `cost.per1k <= 2`, `vsBaseline.delta >= -0.01` are checked against every
- * model of a run (vsBaseline ones against every model but the baseline).
+ * model of a run but the baseline (the reference, not a candidate), unless
+ * `models` names which to check.
  */
 export type Comparison = '>=' | '<=' | '>' | '<' | '==';
 
@@ -21,7 +22,7 @@ export interface Threshold {
 export interface GateOptions {
   /** Compare the interval's bound instead of the point estimate (lower bound for >=/>, upper for <=/<). @default false */
   useInterval?: boolean;
-  /** Check only these models. @default every model */
+  /** Check only these models. @default every model but the baseline */
   models?: string[];
 }
 
@@ -105,7 +106,13 @@ export function evaluateGate(
   options: GateOptions = {},
 ): GateResult {
   const parsed = thresholds.map((t) => (typeof t === 'string' ? parseThreshold(t) : t));
-  const models = summary.models.filter((m) => !options.models || options.models.includes(m.model));
+  // The baseline is the reference the others are measured against, not a candidate: by default
+  // every model but the baseline is gated (the baseline too when it is the only model).
+  const models = summary.models.filter((m) =>
+    options.models
+      ? options.models.includes(m.model)
+      : m.model !== summary.baseline || summary.models.length === 1,
+  );
   if (options.models) {
     for (const wanted of options.models) {
       if (!models.some((m) => m.model === wanted)) {
