@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI, { AzureOpenAI } from 'openai';
+import { Agent } from 'undici';
 import type { CostEstimate, PriceTable } from '../../src/cost/cost-estimate.js';
 import { lookupPrice } from '../../src/cost/cost-estimate.js';
 import { actualTrainingCost, estimateTrainingCost, mergePriceTable } from '../../src/cost/token-cost.js';
@@ -68,8 +69,21 @@ function numbers(value: unknown): Record<string, number> {
   return out;
 }
 
+/**
+ * The SDK's own `fetch` option, routed through one keep-alive undici Agent.
+ * Node 20's bundled undici is older and slower at eval concurrency (measured
+ * in bench/RESULTS.md); calling the global `fetch` keeps test interception
+ * (msw patches it) and proxies set by the user working.
+ */
+let sharedAgent: Agent | undefined;
+const agentFetch = ((url: string | URL | Request, init?: RequestInit) => {
+  sharedAgent ??= new Agent({ connections: 256, keepAliveTimeout: 30_000 });
+  // `dispatcher` is undici's extension of RequestInit (types differ between the bundled and npm undici).
+  return globalThis.fetch(url, { ...init, dispatcher: sharedAgent } as unknown as RequestInit);
+}) as typeof globalThis.fetch;
+
 function buildClient(settings: ResolvedOpenAISettings): OpenAI {
-  const common = { maxRetries: 0, timeout: settings.requestTimeoutMs };
+  const common = { maxRetries: 0, timeout: settings.requestTimeoutMs, fetch: agentFetch };
   if (settings.azure) {
     const apiKey = settings.apiKey ?? process.env.AZURE_OPENAI_API_KEY;
     const endpoint = settings.azure.endpoint ?? process.env.AZURE_OPENAI_ENDPOINT;
