@@ -45,7 +45,18 @@ describe('local-onnx provider', () => {
 
     const ref = await provider.submit(spec, data, { key: 'job1' });
     expect(ref).toMatchObject({ provider: 'local-onnx', key: 'job1' });
-    await provider.settled(ref);
+    // Poll while it trains, as `jobs wait` does: a running in-process job never reads as interrupted.
+    const seen = new Set<string>();
+    let settled = false;
+    const finished = provider.settled(ref).then(() => {
+      settled = true;
+    });
+    while (!settled) {
+      seen.add((await provider.get(ref)).rawState);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await finished;
+    expect([...seen]).not.toContain('interrupted');
     const done = await provider.get(ref);
     expect(done.state, done.detail).toBe('succeeded');
     expect(done.modelId).toContain('local-onnx:');
