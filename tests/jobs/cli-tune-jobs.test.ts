@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { register as registerJobs } from '../../src/cli/commands/jobs.js';
 import { register as registerTune } from '../../src/cli/commands/tune.js';
 import type { PreparedData } from '../../src/dataset/prepared-manifest.js';
+import { captureOutput } from '../helpers/capture-output.js';
 import { writePreparedFixture } from '../helpers/prepared-fixture.js';
 import { useTestServer } from '../helpers/test-server.js';
 import { FAKE_OPENAI_BASE, FakeOpenAI, fakeOpenAIHandlers } from '../providers/openai/fake-openai.js';
@@ -56,28 +57,19 @@ async function cli(...args: string[]): Promise<{
   const program = new Command('polytune').exitOverride();
   registerTune(program);
   registerJobs(program);
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
+  let error: { code?: string; message: string } | undefined;
+  let exitCode: number | undefined;
+  const { stdout, stderr } = await captureOutput(async () => {
+    try {
+      await program.parseAsync([...args, '--ledger-dir', join(work, '.polytune'), '--config', configFile], {
+        from: 'user',
+      });
+      exitCode = process.exitCode as number | undefined;
+    } catch (caught) {
+      error = caught as { code?: string; message: string };
+    }
   });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync([...args, '--ledger-dir', join(work, '.polytune'), '--config', configFile], {
-      from: 'user',
-    });
-    return { stdout, stderr, exitCode: process.exitCode as number | undefined };
-  } catch (error) {
-    return { stdout, stderr, error: error as { code?: string; message: string } };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
+  return error ? { stdout, stderr, error } : { stdout, stderr, exitCode };
 }
 
 const tuneArgs = () => [

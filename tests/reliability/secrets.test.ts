@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/capture-output.js';
 import { type FaultServer, startFaultServer } from '../helpers/fault-server.js';
 import { writePreparedFixture } from '../helpers/prepared-fixture.js';
 import { FakeOpenAI, startFakeOpenAIServer } from '../providers/openai/fake-openai.js';
@@ -51,26 +52,9 @@ function leaksIn(text: string): string[] {
 }
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  let code: number;
-  try {
-    code = await main(args);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-  printed += `\n$ polytune ${args.join(' ')}\n${stdout}\n${stderr}`;
-  return { code, stdout, stderr };
+  const result = await runCli(...args);
+  printed += `\n$ polytune ${args.join(' ')}\n${result.stdout}\n${result.stderr}`;
+  return result;
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

@@ -14,6 +14,7 @@ import type { JobRecord } from '../../src/jobs/job-record.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import { submitJob } from '../../src/jobs/submit-job.js';
 import type { Provider } from '../../src/provider.js';
+import { runCli } from '../helpers/capture-output.js';
 import { writePreparedFixture } from '../helpers/prepared-fixture.js';
 import { useTestServer } from '../helpers/test-server.js';
 import { FAKE_OPENAI_BASE, FakeOpenAI, fakeOpenAIHandlers } from '../providers/openai/fake-openai.js';
@@ -289,25 +290,7 @@ describe.each(Object.keys(BACKENDS))('%s: the submitting process dies', (name) =
 });
 
 describe('corrupt or half-written ledger files are reported and skipped, never fatal', () => {
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    try {
-      return { code: await main(args), stdout, stderr };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-      process.exitCode = undefined;
-    }
-  }
+  const cli = runCli;
 
   it('jobs list / show and a re-submit work around them', async () => {
     const backend = await (BACKENDS.openai as () => Promise<Backend>)();
