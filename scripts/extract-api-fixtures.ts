@@ -109,7 +109,7 @@ function write(name: string, value: Json, from: string, sha256: string): void {
     }
     return Object.keys(out).length ? out : undefined;
   };
-  const resources = (keep({ resources: json.resources } as Json, []) ?? {}).resources as Json;
+  const resources = keep({ resources: json.resources } as Json, [])?.resources as Json;
   const schemas = json.schemas as Json;
   const refs = new Set<string>();
   collect(resources, '$ref', refs);

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { register as registerJobs } from '../../src/cli/commands/jobs.js';
 import { register as registerTune } from '../../src/cli/commands/tune.js';
 import type { PreparedData } from '../../src/dataset/prepared-manifest.js';
