@@ -110,11 +110,12 @@ async function checkLocalOnnx(): Promise<DoctorCheck> {
 
 export async function runDoctor(config: LoadedConfig): Promise<DoctorCheck[]> {
   const checks = [checkOpenAI(config), checkVertex(config), checkSageMaker(config), await checkLocalOnnx()];
-  const major = Number(process.versions.node.split('.')[0]);
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   checks.push({
     provider: 'node',
-    ok: major >= 20 && major <= 24,
-    message: `Node ${process.versions.node} (supported: 20, 22, 24)`,
+    // package.json engines: >=20.18.1 <25 (undici 7 needs 20.18.1).
+    ok: (major > 20 || (major === 20 && minor >= 18)) && major <= 24,
+    message: `Node ${process.versions.node} (supported: 20.18+, 22, 24)`,
   });
   checks.push({ provider: 'ledger', ok: true, message: `job ledger at ${ledgerDirFor(config)}` });
   return checks;
