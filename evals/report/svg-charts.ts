@@ -1,5 +1,5 @@
 import type { RunSummary } from '../aggregate.js';
-import { paretoFront } from '../pareto.js';
+import { paretoModels } from '../pareto.js';
 import { escapeHtml, money, ms, percent } from './escape.js';
 import { modelLabel } from './model-label.js';
 
@@ -76,7 +76,7 @@ export function costAccuracyChart(summary: RunSummary): string {
   const costOf = (m: RunSummary['models'][number]) => (m.trainingCost ?? 0) + m.cost.per1k;
   const priced = summary.models.filter((m) => m.cost.priced || m.trainingCost !== undefined);
   if (priced.length === 0) return '<p class="muted">No model has a price, so there is no cost chart.</p>';
-  const front = paretoFront(priced.map((m) => ({ model: m.model, accuracy: m.passRate, cost: costOf(m) })));
+  const front = paretoModels(priced);
   const left = 60;
   const top = 16;
   const w = 420;

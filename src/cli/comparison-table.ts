@@ -1,19 +1,13 @@
 import type { RunSummary } from '../../evals/aggregate.js';
-import { paretoFront } from '../../evals/pareto.js';
+import { comparisonCost, paretoModels } from '../../evals/pareto.js';
 import { pValue } from '../../evals/report/escape.js';
 import { modelLabel } from '../../evals/report/model-label.js';
 import { out } from './output.js';
 
-/**
- * The cross-model table printed by `eval`, `compare` and the demo: pass rate
- * with its 95% interval overall and per category, latency, cost, the paired
- * comparison with the baseline, and which models are Pareto-best on cost
- * against accuracy.
- */
-export interface ComparisonOptions {
-  /** Training cost per model id (USD), from the job ledger, added to the cost column. */
-  trainingCost?: Record<string, number | undefined>;
-}
+// The cross-model table printed by `compare` and the demo: pass rate with its
+// 95% interval overall and per category, latency, cost (training from the
+// ledger plus this run's inference), the paired comparison with the baseline,
+// and which models are Pareto-best on cost against accuracy.
 
 const pct = (x: number) => (x * 100).toFixed(1);
 
@@ -29,19 +23,9 @@ function pad(cells: string[][]): string[] {
   );
 }
 
-export function comparisonRows(summary: RunSummary, options: ComparisonOptions = {}): string[] {
+export function comparisonRows(summary: RunSummary): string[] {
   const categories = [...new Set(summary.models.flatMap((m) => Object.keys(m.categories)))].sort();
-  const totalCost = (model: string, inference: number, priced: boolean) => {
-    const training = options.trainingCost?.[model];
-    return training === undefined && !priced ? undefined : (training ?? 0) + inference;
-  };
-  const front = paretoFront(
-    summary.models.map((m) => ({
-      model: m.model,
-      accuracy: m.passRate,
-      cost: totalCost(m.model, m.cost.total, m.cost.priced),
-    })),
-  );
+  const front = paretoModels(summary.models);
   const header = [
     'model',
     'pass rate % [95% CI]',
@@ -53,7 +37,7 @@ export function comparisonRows(summary: RunSummary, options: ComparisonOptions =
     'pareto',
   ];
   const rows = summary.models.map((m) => {
-    const cost = totalCost(m.model, m.cost.total, m.cost.priced);
+    const cost = comparisonCost(m);
     const vs = m.vsBaseline
       ? `${m.vsBaseline.delta >= 0 ? '+' : ''}${pct(m.vsBaseline.delta)} pts ${interval(m.vsBaseline.interval.low, m.vsBaseline.interval.high)} ${pValue(m.vsBaseline.pValue)}`
       : m.model === summary.baseline
@@ -76,7 +60,7 @@ export function comparisonRows(summary: RunSummary, options: ComparisonOptions =
   return pad([header, ...rows]);
 }
 
-export function printComparison(summary: RunSummary, options: ComparisonOptions = {}): void {
-  for (const line of comparisonRows(summary, options)) out.line(line);
+export function printComparison(summary: RunSummary): void {
+  for (const line of comparisonRows(summary)) out.line(line);
   out.line('★ Pareto-best on cost against accuracy (no other model is both cheaper and more accurate).');
 }

@@ -1,5 +1,5 @@
 import { PolytuneError } from '../errors.js';
-import { currentState } from '../jobs/job-record.js';
+import { currentState, type JobRecord } from '../jobs/job-record.js';
 import { resolveJob } from '../jobs/resolve-job.js';
 import type { Model } from '../provider.js';
 import type { ProviderContext } from './provider-settings.js';
@@ -35,6 +35,14 @@ export async function resolveModelRef(
   ref: string,
   context: Pick<ProviderContext, 'ledger' | 'provider'>,
 ): Promise<Model> {
+  return (await resolveModelRefWithJob(ref, context)).model;
+}
+
+/** The Model for a ref, and for `job:` refs the ledger record it came from (for its training cost). */
+export async function resolveModelRefWithJob(
+  ref: string,
+  context: Pick<ProviderContext, 'ledger' | 'provider'>,
+): Promise<{ model: Model; job?: JobRecord }> {
   const { scheme, rest } = parseModelRef(ref);
   if (scheme === 'job') {
     const record = await resolveJob(context.ledger, rest);
@@ -47,7 +55,12 @@ export async function resolveModelRef(
       );
     }
     const provider = await context.provider(record.provider);
-    return provider.model({ provider: record.provider, key: record.key, remoteId: record.remoteId });
+    const model = await provider.model({
+      provider: record.provider,
+      key: record.key,
+      remoteId: record.remoteId,
+    });
+    return { model, job: record };
   }
   let provider: Awaited<ReturnType<ProviderContext['provider']>>;
   try {
@@ -64,5 +77,5 @@ export async function resolveModelRef(
     }
     throw error;
   }
-  return provider.model(rest);
+  return { model: await provider.model(rest) };
 }

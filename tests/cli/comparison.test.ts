@@ -41,7 +41,10 @@ describe('cross-model comparison', () => {
     expect(withoutTraining[1]).toMatch(/★$/);
     expect(withoutTraining[2]).toMatch(/★$/);
     // Total cost = training + this run's inference.
-    const rows = comparisonRows(summary, { trainingCost: { 'openai:ft:a': 40 } });
+    const rows = comparisonRows({
+      ...summary,
+      models: summary.models.map((m) => (m.model === 'openai:ft:a' ? { ...m, trainingCost: 40 } : m)),
+    });
     expect(rows[1]).toContain('40.50');
     expect(rows[0]).toContain('held-out %');
   });

@@ -4,10 +4,10 @@ import { writeReports } from '../../../evals/report/write-reports.js';
 import { runEval } from '../../../evals/runner.js';
 import { loadSuite } from '../../../evals/suite-loader.js';
 import { PolytuneError } from '../../errors.js';
-import { resolveJob } from '../../jobs/resolve-job.js';
 import type { Model } from '../../provider.js';
 import { printComparison } from '../comparison-table.js';
-import { MODEL_REF_FORMS, parseModelRef, resolveModelRef } from '../model-ref.js';
+import { collect, positiveInt } from '../flag-values.js';
+import { MODEL_REF_FORMS, resolveModelRefWithJob } from '../model-ref.js';
 import { isInteractive, out } from '../output.js';
 import { type ProviderContext, providerContext } from '../provider-settings.js';
 import { progressRenderer } from './eval.js';
@@ -40,24 +40,9 @@ interface ResolvedModel {
 }
 
 async function resolveWithTrainingCost(ref: string, context: ProviderContext): Promise<ResolvedModel> {
-  const model = await resolveModelRef(ref, context);
-  const { scheme, rest } = parseModelRef(ref);
-  if (scheme !== 'job') return { ref, model };
-  const record = await resolveJob(context.ledger, rest);
-  const cost = record.costActual ?? record.costEstimate;
+  const { model, job } = await resolveModelRefWithJob(ref, context);
+  const cost = job?.costActual ?? job?.costEstimate;
   return { ref, model, ...(cost ? { trainingCost: { amount: cost.amount, estimate: cost.estimate } } : {}) };
-}
-
-function positive(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new PolytuneError(
-      'USAGE',
-      `Expected ${name} to be an integer from 1 and up, got ${JSON.stringify(value)}.`,
-    );
-  }
-  return n;
 }
 
 export async function runCompare(flags: CompareFlags): Promise<number> {
@@ -81,8 +66,8 @@ export async function runCompare(flags: CompareFlags): Promise<number> {
       models,
       baseline,
       out: outDir,
-      concurrency: positive('--concurrency', flags.concurrency),
-      requestsPerMinute: positive('--rpm', flags.rpm),
+      concurrency: positiveInt('--concurrency', flags.concurrency),
+      requestsPerMinute: positiveInt('--rpm', flags.rpm),
       cache: flags.cache ? flags.cacheDir : false,
       reports: false,
       onEvent: flags.json ? undefined : progressRenderer(isInteractive()),
@@ -107,7 +92,7 @@ export async function runCompare(flags: CompareFlags): Promise<number> {
     if (flags.json) {
       out.json({ status: run.status, summary, files });
     } else {
-      printComparison(summary, { trainingCost });
+      printComparison(summary);
       const estimated = resolved.filter((r) => r.trainingCost?.estimate).map((r) => r.ref);
       if (estimated.length) out.line(`training cost is an estimate for: ${estimated.join(', ')}`);
       out.line(`reports: ${[join(outDir, 'results.jsonl'), ...files].join(', ')}`);
@@ -117,8 +102,6 @@ export async function runCompare(flags: CompareFlags): Promise<number> {
     await Promise.all(models.map((m) => m.close?.().catch(() => undefined)));
   }
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(program: Command): void {
   program

@@ -19,7 +19,8 @@ import { submitJob } from '../../jobs/submit-job.js';
 import { waitForJob } from '../../jobs/wait-for-job.js';
 import { packagePath } from '../../package-root.js';
 import { printComparison } from '../comparison-table.js';
-import { out } from '../output.js';
+import { positiveInt } from '../flag-values.js';
+import { isInteractive, out } from '../output.js';
 import { createProgress } from '../progress.js';
 import { progressRenderer } from './eval.js';
 import { printGate } from './gate.js';
@@ -211,14 +212,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       out: join(outDir, 'eval'),
       concurrency: 4,
       cache: false,
-      onEvent: progressRenderer(process.stderr.isTTY === true && !process.env.CI),
+      onEvent: progressRenderer(isInteractive()),
     });
   } finally {
     await Promise.all([tuned.close?.(), baseline.close?.()]);
   }
 
   step(5, 'Compare, report and gate');
-  printComparison(run.summary, { trainingCost: { [tuned.id]: 0 } });
+  printComparison(run.summary);
   out.line();
   out.line(`reports   ${run.files.map((f) => relative(process.cwd(), f)).join(', ')}`);
   out.line();
@@ -252,10 +253,7 @@ export function register(program: Command): void {
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed) || seed < 0)
         throw new PolytuneError('USAGE', `--seed must be an integer ≥ 0.`);
-      const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-        throw new PolytuneError('USAGE', '--limit must be an integer from 1 and up.');
-      }
+      const limit = positiveInt('--limit', flags.limit);
       process.exitCode = await runDemo({
         out: flags.out,
         seed,

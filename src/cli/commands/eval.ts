@@ -6,8 +6,10 @@ import { runEval } from '../../../evals/runner.js';
 import { loadSuite } from '../../../evals/suite-loader.js';
 import { PolytuneError } from '../../errors.js';
 import type { Model } from '../../provider.js';
+import { collect, positiveInt } from '../flag-values.js';
 import { MODEL_REF_FORMS, resolveModelRef } from '../model-ref.js';
 import { isInteractive, out } from '../output.js';
+import { formatDuration } from '../progress.js';
 import { providerContext } from '../provider-settings.js';
 import { printGate } from './gate.js';
 
@@ -30,27 +32,6 @@ interface EvalFlags {
   config?: string;
   ledgerDir?: string;
 }
-
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new PolytuneError(
-      'USAGE',
-      `Expected ${name} to be an integer from 1 and up, got ${JSON.stringify(value)}.`,
-    );
-  return n;
-}
-
-const duration = (ms: number) => {
-  if (!Number.isFinite(ms)) return '?';
-  const s = Math.round(ms / 1000);
-  return s >= 3600
-    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-    : s >= 60
-      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
-      : `${s}s`;
-};
 
 /** Renders runner events: a live bar on a terminal, plain lines (every 10% or 15 s) in CI or a pipe. */
 export function progressRenderer(live: boolean, now: () => number = Date.now): (event: EvalEvent) => void {
@@ -84,7 +65,7 @@ export function progressRenderer(live: boolean, now: () => number = Date.now): (
     const elapsed = now() - started;
     const rate = elapsed > 0 ? (done / elapsed) * 1000 : 0;
     const eta = rate > 0 ? ((total - done) / rate) * 1000 : Number.POSITIVE_INFINITY;
-    const text = `${done}/${total} ${total ? ((done / total) * 100).toFixed(1) : '100.0'}% · ${rate.toFixed(1)}/s · ETA ${duration(eta)} · ${errors} errors · ${cached} cached${retries ? ` · ${retries} retries` : ''}`;
+    const text = `${done}/${total} ${total ? ((done / total) * 100).toFixed(1) : '100.0'}% · ${rate.toFixed(1)}/s · ETA ${formatDuration(eta)} · ${errors} errors · ${cached} cached${retries ? ` · ${retries} retries` : ''}`;
     if (event.result.status === 'error' && errorsShown < 20) {
       errorsShown++;
       if (live) out.endStatus();
@@ -190,8 +171,6 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
     await Promise.all(models.map((m) => m.close?.().catch(() => undefined)));
   }
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(program: Command): void {
   program

@@ -4,6 +4,7 @@ import { modelLabel } from '../../../evals/report/model-label.js';
 import { readResultsSummary } from '../../../evals/report/results-json.js';
 import { loadThresholdsFile } from '../../../evals/thresholds-file.js';
 import { PolytuneError } from '../../errors.js';
+import { collect } from '../flag-values.js';
 import { out } from '../output.js';
 
 interface GateFlags {
@@ -67,8 +68,6 @@ export async function runGate(file: string, flags: GateFlags): Promise<number> {
     flags.json ?? false,
   );
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(program: Command): void {
   program
