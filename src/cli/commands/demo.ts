@@ -8,7 +8,6 @@ import { runEval } from '../../../evals/runner.js';
 import { type LoadedSuite, type SuiteInput, SuiteSchema } from '../../../evals/suite.js';
 import { compilers } from '../../../providers/compilers.js';
 import { createLocalOnnxProvider } from '../../../providers/local-onnx/local-onnx-provider.js';
-import { providerEntry } from '../../../providers/registry.js';
 import type { DatasetStats } from '../../dataset/dataset-stats.js';
 import { type PrepareResult, prepareDataset } from '../../dataset/prepare.js';
 import type { PreparedData } from '../../dataset/prepared-manifest.js';
@@ -22,6 +21,7 @@ import { printComparison } from '../comparison-table.js';
 import { positiveInt } from '../flag-values.js';
 import { isInteractive, out } from '../output.js';
 import { createProgress } from '../progress.js';
+import { providerContext } from '../provider-settings.js';
 import { progressRenderer } from './eval.js';
 import { printGate } from './gate.js';
 
@@ -98,8 +98,9 @@ function printDataReport(result: PrepareResult): void {
 
 async function printCloudEstimates(stats: DatasetStats): Promise<void> {
   out.line('Estimates only: token counts × dated price tables; nothing is sent.');
+  // Built as `tune --dry-run` builds them, so price overrides in polytune.config apply here too.
+  const context = await providerContext({});
   for (const target of CLOUD_ESTIMATES) {
-    const entry = providerEntry(target.provider);
     const spec: JobSpec = {
       provider: target.provider,
       baseModel: target.baseModel,
@@ -107,8 +108,7 @@ async function printCloudEstimates(stats: DatasetStats): Promise<void> {
       hyperparameters: { epochs: 3 },
     };
     try {
-      if (!entry) throw new Error('not registered');
-      const estimate = (await entry.create({})).price(spec, stats);
+      const estimate = (await context.provider(target.provider)).price(spec, stats);
       out.line(
         `  ${target.provider.padEnd(10)} ${target.baseModel.padEnd(42)} ~$${estimate.amount.toFixed(2)}  (${target.note}; prices ${estimate.date})`,
       );
