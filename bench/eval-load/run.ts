@@ -3,6 +3,7 @@ import { arch, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { runChild } from '../run-child.js';
 
 /**
  * Eval under load and faults: does memory stay flat as the suite grows?
@@ -28,22 +29,7 @@ const sizes = flag('sizes', '10000,100000').split(',').map(Number);
 const C = Number(flag('concurrency', '50'));
 const cap = flag('cap', '');
 
-function run(argv: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d;
-    });
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`exited ${code}: ${err.slice(-2000)}`)),
-    );
-  });
-}
+const run = (argv: string[]) => runChild(process.execPath, argv);
 
 // Bundled (dependencies external) so no TypeScript loader sits in the measured processes.
 const work = join(here, '..', '.work', 'eval-load');

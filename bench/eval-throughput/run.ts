@@ -5,6 +5,7 @@ import { arch, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { runChild } from '../run-child.js';
 
 /**
  * Eval throughput: N cases against a local OpenAI-compatible server that
@@ -37,29 +38,7 @@ const promptfooDir = flag('promptfoo');
 const rounds = Number(flag('rounds', '1'));
 const before = flag('before');
 
-function run(
-  command: string,
-  argv: string[],
-  env: NodeJS.ProcessEnv = process.env,
-  cwd?: string,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d;
-    });
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${command} ${argv.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
-    );
-  });
-}
+const run = runChild;
 
 async function startServer(): Promise<{ port: number; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts'), String(L)], {
