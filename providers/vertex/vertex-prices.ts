@@ -1,7 +1,8 @@
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
 
 const SOURCE = 'https://cloud.google.com/vertex-ai/generative-ai/pricing';
-const DATE = '2026-11-29';
+// Written from memory of the page on this date, not read from it (no network in this build).
+const DATE = '2026-11-29, unverified';
 const NOTE =
   'Not re-read from the page in this build (no network): check the page and override `vertex.prices` before relying on it.';
 
