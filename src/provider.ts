@@ -105,6 +105,22 @@ export interface Model {
   close?(): Promise<void>;
 }
 
+/** A base model that can be fine-tuned now, and where polytune learned so. */
+export interface TunableModel {
+  id: string;
+  methods: readonly Method[];
+  /** Where the fact came from: `hub` (SageMaker JumpStart hub), `table` (a dated data file), `calendar`, `config`. */
+  source: string;
+  /** The page or API the fact was read from. */
+  sourceUrl?: string;
+  /** When it was read (YYYY-MM-DD), or the hub content version's date. */
+  date: string;
+  /** The date new jobs stop being accepted, when announced. */
+  shutdownAt?: string;
+  /** Short remarks: regions, adapter sizes, EULA, version. */
+  notes?: string;
+}
+
 export interface ProviderCapabilities {
   methods: readonly Method[];
   maxExamples?: number;
@@ -129,4 +145,6 @@ export interface Provider {
   model(target: JobRef | string): Promise<Model>;
   /** Estimate before submit from the dataset's token counts. */
   price(spec: JobSpec, stats: DatasetStats): CostEstimate;
+  /** What can be fine-tuned now (`polytune models --provider <id>`), with its source and date. */
+  listTunableModels?(): Promise<TunableModel[]>;
 }

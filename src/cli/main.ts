@@ -32,6 +32,16 @@ export function printError(error: unknown, debug: boolean): void {
     const where = error.location ? `${error.location}: ` : '';
     out.error(`error [${error.code}]: ${where}${error.message}`);
     if (error.hint) out.error(`hint: ${error.hint}`);
+    const http = error.http;
+    if (http?.requestId)
+      out.error(
+        `request id: ${http.requestId} (${http.provider}${http.status ? `, HTTP ${http.status}` : ''}); quote it to the provider's support`,
+      );
+    if (debug && http) {
+      const line = [http.method, http.url].filter(Boolean).join(' ');
+      if (line) out.error(`request: ${line}`);
+      if (http.bodyExcerpt) out.error(`response: ${http.bodyExcerpt}`);
+    }
     if (debug) out.error(String(error.stack ?? ''));
     if (debug && error.cause) out.error(`cause: ${String((error.cause as Error).stack ?? error.cause)}`);
     return;

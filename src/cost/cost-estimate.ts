@@ -9,6 +9,11 @@ export interface CostEstimate {
   /** The price table entry used: its source URL and the date it was read. */
   source: string;
   date: string;
+  /**
+   * What the user should know about the figure: unverified price, assumed epochs, tiered pricing.
+   * The CLI prints it beside the amount.
+   */
+  note?: string;
   /** Named parts (training, storage, instance-hours) when there is more than one. */
   breakdown?: Record<string, number>;
 }

@@ -37,6 +37,8 @@ export function jobKey(spec: JobSpec, datasetHashes: DatasetHashes): string {
     baseModel: spec.baseModel,
     method: spec.method,
     hyperparameters: spec.hyperparameters ?? {},
+    // Only when set, so keys of jobs submitted before the field existed do not change.
+    ...(spec.providerHyperparameters ? { providerHyperparameters: spec.providerHyperparameters } : {}),
     extra: spec.extra ?? {},
   });
   return createHash('sha256').update(material).digest('hex').slice(0, 32);

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-export const METHODS = ['sft', 'dpo', 'classification'] as const;
+/**
+ * `sft` supervised, `dpo` preference (OpenAI DPO, Vertex preference optimisation),
+ * `reinforcement` (OpenAI reinforcement fine-tuning, grader required),
+ * `classification` (a classifier head, local backend).
+ */
+export const METHODS = ['sft', 'dpo', 'reinforcement', 'classification'] as const;
 export type Method = (typeof METHODS)[number];
 
 /**
@@ -31,6 +36,11 @@ export const JobSpecSchema = z.object({
   hyperparameters: HyperparametersSchema.default({}),
   /** Suffix or display name for the tuned model. */
   suffix: z.string().max(64).optional(),
+  /**
+   * Provider-specific hyperparameters by the provider's own names (`--hyperparameter name=value`),
+   * validated against the provider's list (the JumpStart hub document for SageMaker).
+   */
+  providerHyperparameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   /** Provider-specific options, passed through untouched. */
   extra: z.record(z.string(), z.unknown()).optional(),
 });

@@ -9,6 +9,7 @@ import { loadPreparedData } from '../../jobs/load-prepared.js';
 import { parseJobSpec, submitJob } from '../../jobs/submit-job.js';
 import { waitForJob } from '../../jobs/wait-for-job.js';
 import type { Issue, JobEvent, Provider } from '../../provider.js';
+import { collect } from '../flag-values.js';
 import { eventMetricsText } from '../job-event-text.js';
 import { out } from '../output.js';
 import { providerContext } from '../provider-settings.js';
@@ -30,6 +31,7 @@ interface TuneFlags {
   loraAlpha?: number;
   beta?: number;
   seed?: number;
+  hyperparameter?: string[];
   suffix?: string;
   wait?: boolean;
   timeout?: number;
@@ -90,8 +92,39 @@ function specFromFlags(flags: TuneFlags, data: PreparedData, provider: Provider)
     baseModel,
     method,
     hyperparameters: Object.fromEntries(Object.entries(hp).filter(([, v]) => v !== undefined)),
+    ...(flags.hyperparameter?.length
+      ? { providerHyperparameters: parseProviderHyperparameters(flags.hyperparameter) }
+      : {}),
     ...(flags.suffix ? { suffix: flags.suffix } : {}),
   });
+}
+
+/**
+ * `--hyperparameter name=value` (repeatable) in the provider's own vocabulary. Numbers and
+ * booleans are typed; the provider validates names, types and ranges before any request.
+ */
+export function parseProviderHyperparameters(pairs: string[]): Record<string, string | number | boolean> {
+  const result: Record<string, string | number | boolean> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new PolytuneError('USAGE', `--hyperparameter expects name=value, got ${JSON.stringify(pair)}.`, {
+        hint: 'e.g. --hyperparameter max_input_length=2048 --hyperparameter instruction_tuned=True',
+      });
+    }
+    const name = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1).trim();
+    const asNumber = Number(raw);
+    result[name] =
+      raw === 'true'
+        ? true
+        : raw === 'false'
+          ? false
+          : raw !== '' && Number.isFinite(asNumber)
+            ? asNumber
+            : raw;
+  }
+  return result;
 }
 
 export interface TunePlan {
@@ -285,7 +318,7 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'prepared dataset folder (from `polytune data prepare`)')
     .addOption(
       new Option('--method <method>', 'training method (default: dpo for preference data, else sft)').choices(
-        ['sft', 'dpo', 'classification'],
+        ['sft', 'dpo', 'reinforcement', 'classification'],
       ),
     )
     .option('--epochs <n>', 'training epochs', parseNumberFlag('epochs', 'positive'))
@@ -312,6 +345,11 @@ export function register(program: Command): void {
     )
     .option('--beta <x>', 'DPO beta', parseNumberFlag('beta', 'positive'))
     .option('--seed <n>', 'training seed', parseNumberFlag('seed', 'int'))
+    .option(
+      '--hyperparameter <name=value>',
+      "a provider's own hyperparameter, by its name there (repeatable), validated against the provider's list",
+      collect,
+    )
     .option('--suffix <name>', 'suffix or display name of the tuned model')
     .option('--wait', 'wait for the job to finish, printing its events')
     .option(
