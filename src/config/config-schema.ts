@@ -1,14 +1,5 @@
 import { z } from 'zod';
-
-const PriceEntrySchema = z.object({
-  trainingPer1M: z.number().nonnegative().optional(),
-  perHour: z.number().nonnegative().optional(),
-  inputPer1M: z.number().nonnegative().optional(),
-  outputPer1M: z.number().nonnegative().optional(),
-  source: z.string().default('user config'),
-  date: z.string().default('user config'),
-  note: z.string().optional(),
-});
+import { PriceOverrideSchema } from './option-schemas.js';
 
 /**
  * `polytune.config.{json,yaml,yml,js,mjs,ts}`: provider settings (project,
@@ -22,7 +13,7 @@ export const PolytuneConfigSchema = z
     /** Per-provider settings, passed to the provider's factory (flags override them). */
     providers: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     /** Price overrides per provider and model id, e.g. `{ openai: { "gpt-4.1-mini": { trainingPer1M: 5 } } }`. */
-    prices: z.record(z.string(), z.record(z.string(), PriceEntrySchema)).default({}),
+    prices: z.record(z.string(), z.record(z.string(), PriceOverrideSchema)).default({}),
   })
   .strict();
 
