@@ -10,7 +10,6 @@
 import { join } from 'node:path';
 import {
   compilers,
-  createLocalOnnxProvider,
   evaluateGate,
   JobLedger,
   parseSuite,
@@ -19,6 +18,7 @@ import {
   submitJob,
   waitForJob,
 } from 'polytune';
+import { createLocalOnnxProvider } from 'polytune/local-onnx';
 
 const file = process.argv[2] ?? 'fixtures/banking77/train.csv';
 const out = process.argv[3] ?? 'out/local-onnx-example';

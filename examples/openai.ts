@@ -10,7 +10,6 @@
 import { join } from 'node:path';
 import {
   compilersFor,
-  createOpenAIProvider,
   evaluateGate,
   JobLedger,
   PolytuneError,
@@ -20,6 +19,7 @@ import {
   submitJob,
   waitForJob,
 } from 'polytune';
+import { createOpenAIProvider } from 'polytune/openai';
 
 if (!process.env.OPENAI_API_KEY) {
   throw new PolytuneError('AUTH', 'OPENAI_API_KEY is not set.', {

@@ -11,7 +11,6 @@
 import { join } from 'node:path';
 import {
   compilersFor,
-  createSageMakerProvider,
   JobLedger,
   PolytuneError,
   parseSuite,
@@ -20,6 +19,7 @@ import {
   submitJob,
   waitForJob,
 } from 'polytune';
+import { createSageMakerProvider } from 'polytune/sagemaker';
 
 const roleArn = process.env.POLYTUNE_SAGEMAKER_ROLE;
 const bucket = process.env.POLYTUNE_SAGEMAKER_BUCKET;

@@ -10,7 +10,6 @@
 import { join } from 'node:path';
 import {
   compilersFor,
-  createVertexProvider,
   JobLedger,
   parseSuite,
   prepareDataset,
@@ -18,6 +17,7 @@ import {
   submitJob,
   waitForJob,
 } from 'polytune';
+import { createVertexProvider } from 'polytune/vertex';
 
 const out = process.argv[2] ?? 'out/vertex-example';
 const prepared = await prepareDataset({

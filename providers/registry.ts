@@ -1,3 +1,4 @@
+import { PolytuneError } from '../src/errors.js';
 import type { Provider } from '../src/provider.js';
 
 /**
@@ -57,6 +58,20 @@ export const providerEntries: ProviderEntry[] = [
 
 export function providerEntry(id: string): ProviderEntry | undefined {
   return providerEntries.find((entry) => entry.id === id);
+}
+
+/**
+ * Builds a provider by id, loading its SDK only now (importing `polytune`
+ * loads no cloud SDK). Settings as the provider's factory takes them.
+ */
+export async function createProvider(id: string, settings?: Record<string, unknown>): Promise<Provider> {
+  const entry = providerEntry(id);
+  if (!entry) {
+    throw new PolytuneError('USAGE', `Unknown provider ${JSON.stringify(id)}.`, {
+      hint: `Known providers: ${providerIds().join(', ')}.`,
+    });
+  }
+  return entry.create(settings);
 }
 
 export function providerIds(): string[] {

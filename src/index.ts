@@ -1,67 +1,35 @@
 // The public API of polytune. Re-exports only; everything else is internal.
+//
+// Importing it loads no cloud SDK: build a provider with `createProvider(id, settings)`
+// (the SDK loads then), or import its factory from its subpath: `polytune/openai`,
+// `polytune/vertex`, `polytune/sagemaker`, `polytune/local-onnx`. `polytune/evals`
+// holds the evaluation API alone.
 
-// Evaluation (evals/): suites, the runner, statistics, reports and the gate.
-export type { BaselineComparison, MetricSummary, ModelSummary, RunSummary } from '../evals/aggregate.js';
-export type { CaseResult, CaseStatus } from '../evals/case-result.js';
-export { type CaseStream, openCaseStream } from '../evals/case-sources.js';
-export type { EvalEvent, RunStatus } from '../evals/eval-events.js';
-export {
-  evaluateGate,
-  type GateLine,
-  type GateOptions,
-  type GateResult,
-  parseThreshold,
-} from '../evals/gate.js';
-export { gradeCase, runGrader } from '../evals/graders/grade.js';
-export { type ParetoPoint, paretoFront } from '../evals/pareto.js';
-export { RESULTS_VERSION, readResults, readResultsSummary } from '../evals/report/results-json.js';
-export { type EvalRunResult, type RunEvalOptions, runEval } from '../evals/runner.js';
-export { mcnemar, pairedDelta, wilson } from '../evals/stats.js';
-export * from '../evals/suite.js';
-export { loadSuite, parseSuite } from '../evals/suite-loader.js';
+// Evaluation: the same API as `polytune/evals`.
+export * from '../evals/index.js';
 export { compilers, compilersFor } from '../providers/compilers.js';
 export { localOnnxCompiler } from '../providers/local-onnx/local-onnx-compile.js';
-export {
-  createLocalOnnxProvider,
-  type LocalOnnxProvider,
-  type LocalOnnxSettings,
-} from '../providers/local-onnx/local-onnx-provider.js';
 export {
   createOpenAICompiler,
   type OpenAICompileOptions,
   openaiCompiler,
 } from '../providers/openai/openai-compile.js';
-export type { OpenAIProviderSettings } from '../providers/openai/openai-options.js';
-export { OPENAI_PRICES } from '../providers/openai/openai-prices.js';
 export {
-  createOpenAIProvider,
-  type OpenAICheckpoint,
-  type OpenAIProvider,
-  type OpenAIProviderDeps,
-} from '../providers/openai/openai-provider.js';
-export { type ProviderEntry, providerEntries, providerEntry, providerIds } from '../providers/registry.js';
+  createProvider,
+  type ProviderEntry,
+  providerEntries,
+  providerEntry,
+  providerIds,
+} from '../providers/registry.js';
 export {
   SAGEMAKER_INSTRUCTION_TEMPLATE,
   sagemakerCompiler,
 } from '../providers/sagemaker/sagemaker-compile.js';
-export type {
-  DeployOptions as SageMakerDeployOptions,
-  SageMakerDeployment,
-} from '../providers/sagemaker/sagemaker-deploy.js';
-export type { SageMakerProviderOptions } from '../providers/sagemaker/sagemaker-options.js';
-export {
-  createSageMakerProvider,
-  type SageMakerProvider,
-} from '../providers/sagemaker/sagemaker-provider.js';
 export {
   createVertexCompiler,
   type VertexCompileOptions,
   vertexCompiler,
 } from '../providers/vertex/vertex-compile.js';
-export {
-  createVertexProvider,
-  type VertexOptions,
-} from '../providers/vertex/vertex-provider.js';
 export type { PolytuneConfig } from './config/config-schema.js';
 export { type LoadedConfig, loadConfig, providerSettings } from './config/load-config.js';
 export type { CostEstimate, PriceEntry, PriceTable } from './cost/cost-estimate.js';
