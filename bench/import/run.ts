@@ -15,19 +15,21 @@ import { runChild } from '../run-child.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 7);
 
-// '' is bare Node: the same script with no import.
-const entries = [
-  '',
-  'polytune',
-  'polytune/evals',
-  'polytune/openai',
-  'polytune/vertex',
-  'polytune/sagemaker',
-  'polytune/local-onnx',
-];
+const PROVIDERS = ['polytune/openai', 'polytune/vertex', 'polytune/sagemaker', 'polytune/local-onnx'];
+// The core and all four providers in one process: what `import 'polytune'` loaded before the
+// providers moved to subpaths (the old index imported every factory statically), the baseline.
+const EVERYTHING = 'polytune + every provider (before)';
 
-const script = (specifier: string) =>
-  `${specifier ? `await import(${JSON.stringify(specifier)});` : ''}` +
+// '' is bare Node: the same script with no import.
+const entries = ['', 'polytune', 'polytune/evals', ...PROVIDERS, EVERYTHING];
+
+const importsOf = (entry: string) =>
+  entry === EVERYTHING ? ['polytune', ...PROVIDERS] : entry ? [entry] : [];
+
+const script = (entry: string) =>
+  importsOf(entry)
+    .map((specifier) => `await import(${JSON.stringify(specifier)});`)
+    .join('') +
   'console.log(JSON.stringify({ ms: performance.now(), rssMb: process.memoryUsage().rss / 2 ** 20 }));';
 
 function median(values: number[]): number {
