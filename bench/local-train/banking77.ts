@@ -16,8 +16,8 @@ import {
   fineTuneClassifier,
   type LabelledText,
 } from '../../providers/local-onnx/fine-tune-classifier.js';
-import { seededRandom } from '../../providers/local-onnx/head-trainer.js';
 import { loadClassifierModel, zeroShotModel } from '../../providers/local-onnx/local-model.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 const DATA = process.env.BANKING77_DIR ?? '/work/shared/data';
 const arg = (name: string, fallback: string) => {

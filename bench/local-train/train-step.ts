@@ -7,10 +7,11 @@
  *   npx tsx bench/local-train/train-step.ts [--device cpu|cuda|auto]
  */
 
-import { seededRandom, trainHead } from '../../providers/local-onnx/head-trainer.js';
+import { trainHead } from '../../providers/local-onnx/head-trainer.js';
 import { encodeModel } from '../../providers/local-onnx/onnx-graph-builder.js';
 import { type Device, openSession, ort } from '../../providers/local-onnx/onnx-session.js';
 import { buildTrainStepGraph, headParams } from '../../providers/local-onnx/train-step-graph.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 const i = process.argv.indexOf('--device');
 const device = (i >= 0 ? process.argv[i + 1] : 'cpu') as Device;

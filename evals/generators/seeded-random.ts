@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { seededRandom as mulberry32 } from '../../src/seeded-random.js';
 
-/** A seeded PRNG (mulberry32): the same seed always gives the same sequence. */
+/** The core PRNG (mulberry32) with the draws the generators use. */
 export interface Random {
   next(): number;
   int(maxExclusive: number): number;
@@ -8,14 +9,7 @@ export interface Random {
 }
 
 export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (max) => Math.floor(next() * max),

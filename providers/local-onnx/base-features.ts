@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../src/files/write-atomic.js';
 import { type BaseModel, encodeText, padBatch } from './base-model.js';
 import { type Device, openSession, ort, type ResolvedDevice } from './onnx-session.js';
 
@@ -69,12 +70,10 @@ export async function cachedFeatures(
   try {
     const features = await computeFeatures(base, texts, opened.session);
     await mkdir(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(
-      tmp,
+    await writeFileAtomic(
+      file,
       new Uint8Array(features.data.buffer, features.data.byteOffset, features.data.byteLength),
     );
-    await rename(tmp, file);
     return { features, cached: false, device: opened.device };
   } finally {
     await opened.session.release();

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PolytuneError } from '../../src/errors.js';
+import { writeJsonAtomic } from '../../src/files/write-atomic.js';
+import { seededRandom } from '../../src/seeded-random.js';
 import { cachedFeatures, type Features } from './base-features.js';
 import { type BaseModel, encodeText, extendVocabulary, wordsOf } from './base-model.js';
 import {
@@ -11,7 +13,6 @@ import {
   encodeFloatRecord,
   type HeadCheckpoint,
   headLogits,
-  seededRandom,
   type TrainedHead,
   trainHead,
 } from './head-trainer.js';
@@ -79,12 +80,6 @@ export interface ClassifierManifest {
   wordCountWeight: number;
   metrics: Record<string, number>;
   history: { head: EpochMetrics[]; wordCounts: EpochMetrics[] };
-}
-
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, file);
 }
 
 interface StoredHead extends Omit<TrainedHead, 'params' | 'mean' | 'std'> {

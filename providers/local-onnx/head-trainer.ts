@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/seeded-random.js';
 import type { Features } from './base-features.js';
 import { encodeModel } from './onnx-graph-builder.js';
 import { type Device, openSession, ort, type ResolvedDevice } from './onnx-session.js';
@@ -64,18 +65,6 @@ export interface TrainHooks {
   saveCheckpoint?(checkpoint: HeadCheckpoint): Promise<void>;
   /** Checked between batches; true stops training (cancel). */
   shouldStop?(): boolean | Promise<boolean>;
-}
-
-/** mulberry32: small, seedable, the same on every platform. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled(count: number, seed: number): Uint32Array {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../../src/files/write-atomic.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import type { JobState } from '../../src/jobs/job-state.js';
 import type { JobEvent } from '../../src/provider.js';
@@ -62,12 +63,6 @@ export const jobPaths = (dir: string) => ({
   work: join(dir, 'work'),
   model: join(dir, 'model'),
 });
-
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, file);
-}
 
 export async function readJob(dir: string): Promise<LocalJobFile | undefined> {
   const file = jobPaths(dir).job;

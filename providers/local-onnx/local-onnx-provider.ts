@@ -8,6 +8,7 @@ import type { CostEstimate } from '../../src/cost/cost-estimate.js';
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
 import type { PreparedData } from '../../src/dataset/prepared-manifest.js';
 import { PolytuneError } from '../../src/errors.js';
+import { writeJsonAtomic } from '../../src/files/write-atomic.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import { isTerminal, mapRawState } from '../../src/jobs/job-state.js';
 import type {
@@ -31,7 +32,6 @@ import {
   readEvents,
   readJob,
   readStatus,
-  writeJsonAtomic,
   writeStatus,
 } from './local-job-store.js';
 import { loadClassifierModel, zeroShotModel } from './local-model.js';

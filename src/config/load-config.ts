@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { PolytuneError } from '../errors.js';
 import { type PolytuneConfig, PolytuneConfigSchema } from './config-schema.js';
 
@@ -85,10 +86,7 @@ export async function loadConfig(
   }
   const parsed = PolytuneConfigSchema.safeParse((await readRaw(file)) ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new PolytuneError('INVALID_INPUT', `Invalid config: ${problems}`, {
+    throw new PolytuneError('INVALID_INPUT', `Invalid config:\n${z.prettifyError(parsed.error)}`, {
       file,
       hint: 'See the README section "Configuration" for the allowed keys.',
     });

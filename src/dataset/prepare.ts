@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PolytuneError } from '../errors.js';
+import { writeJsonAtomic } from '../files/write-atomic.js';
 import type { DatasetCompiler } from './compiler.js';
 import { unsupportedKindMessage } from './compiler.js';
 import type { DatasetIssue } from './dataset-issue.js';
@@ -302,8 +303,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
       leakage,
     };
     const manifestPath = join(outDir, 'manifest.json');
-    await writeFile(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-    await rename(`${manifestPath}.tmp`, manifestPath);
+    await writeJsonAtomic(manifestPath, manifest);
     const warningCounts: Record<string, number> = {};
     for (const w of warnings) warningCounts[w.code] = (warningCounts[w.code] ?? 0) + 1;
     for (const code of Object.keys(warningCounts)) {

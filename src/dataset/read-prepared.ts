@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { PolytuneError } from '../errors.js';
 import { type Example, ExampleSchema } from './example.js';
 import { hashFile } from './line-writer.js';
@@ -35,10 +36,9 @@ export async function readPrepared(dir: string, options: { verify?: boolean } = 
   }
   const parsed = PreparedManifestSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new PolytuneError(
       'INVALID_INPUT',
-      `manifest.json does not match the prepared-folder schema: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      `manifest.json does not match the prepared-folder schema:\n${z.prettifyError(parsed.error)}`,
       { file: manifestPath, hint: 'Prepare the dataset again with this version of polytune.' },
     );
   }
@@ -100,10 +100,9 @@ export async function* readExamples(file: string): AsyncGenerator<Example> {
       }
       const parsed = ExampleSchema.safeParse(value);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
         throw new PolytuneError(
           'INVALID_INPUT',
-          `not a canonical example: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+          `not a canonical example:\n${z.prettifyError(parsed.error)}`,
           {
             file,
             line: firstLine + i,

@@ -1,4 +1,4 @@
-import { deriveSeed, seededRandom } from './seeded-random.js';
+import { deriveSeed, seededRandom } from '../seeded-random.js';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { PolytuneError } from '../errors.js';
+import { writeJsonAtomic } from '../files/write-atomic.js';
 import type { JobSnapshot } from '../provider.js';
 import { redactValue } from '../redact.js';
 import { currentState, type JobRecord, JobRecordSchema } from './job-record.js';
@@ -65,17 +66,14 @@ export class JobLedger {
     return this.parse(file, text);
   }
 
-  /** Writes the record atomically (temp file + rename). Secrets are redacted first. */
+  /** Writes the record atomically. Secrets are redacted first. */
   async write(record: JobRecord): Promise<JobRecord> {
     const file = this.fileFor(record.key);
     const valid = JobRecordSchema.parse(redactValue(record));
     await mkdir(this.jobsDir, { recursive: true });
-    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await writeFile(temp, `${JSON.stringify(valid, null, 2)}\n`, 'utf8');
-      await rename(temp, file);
+      await writeJsonAtomic(file, valid);
     } catch (error) {
-      await rm(temp, { force: true });
       throw new PolytuneError(
         'LEDGER',
         `Could not write the job record ${file}: ${(error as Error).message}`,
@@ -158,11 +156,10 @@ export class JobLedger {
     }
     const parsed = JobRecordSchema.safeParse(json);
     if (!parsed.success) {
-      const first = parsed.error.issues[0];
       this.report(
         {
           file,
-          message: `not a job record (${first?.path.join('.') || '(root)'}: ${first?.message}); skipped`,
+          message: `not a job record; skipped:\n${z.prettifyError(parsed.error)}`,
         },
         sink,
       );

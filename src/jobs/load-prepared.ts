@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { type PreparedData, PreparedManifestSchema } from '../dataset/prepared-manifest.js';
 import { PolytuneError } from '../errors.js';
 
@@ -27,10 +28,9 @@ export async function loadPreparedData(dirInput: string): Promise<PreparedData> 
   }
   const parsed = PreparedManifestSchema.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
     throw new PolytuneError(
       'INVALID_INPUT',
-      `manifest.json does not match this polytune version (${first?.path.join('.') || '(root)'}: ${first?.message}).`,
+      `manifest.json does not match this polytune version:\n${z.prettifyError(parsed.error)}`,
       { file, hint: 'Prepare the dataset again with this version of polytune.' },
     );
   }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DatasetStats } from '../dataset/dataset-stats.js';
 import type { PreparedData } from '../dataset/prepared-manifest.js';
 import { PolytuneError } from '../errors.js';
@@ -27,8 +28,7 @@ export interface SubmitJobResult {
 export function parseJobSpec(spec: unknown): JobSpec {
   const parsed = JobSpecSchema.safeParse(spec);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new PolytuneError('INVALID_INPUT', `Invalid job spec: ${problems}`, {
+  throw new PolytuneError('INVALID_INPUT', `Invalid job spec:\n${z.prettifyError(parsed.error)}`, {
     hint: 'Check the provider, base model, method and hyperparameters.',
   });
 }

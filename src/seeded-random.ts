@@ -1,4 +1,4 @@
-/** mulberry32: a small, fast seeded PRNG; the same seed gives the same sequence everywhere. */
+/** mulberry32: the one seeded PRNG of polytune (splits, generators, training); small, fast, the same sequence on every platform. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -10,7 +10,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A 32-bit seed from a number and a string (FNV-1a), so each stratum shuffles independently. */
+/** A 32-bit seed from a number and a string (FNV-1a), so each split stratum shuffles independently. */
 export function deriveSeed(seed: number, name: string): number {
   let h = 0x811c9dc5 ^ (seed >>> 0);
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
