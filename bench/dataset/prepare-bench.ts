@@ -3,17 +3,19 @@
  * (readline + JSON.parse + JSON.stringify to one file) on a synthetic chat
  * JSONL, at two input sizes, in one run. Each measurement runs in its own child
  * process so peak RSS (maxRSS) belongs to that step alone. The children run
- * this file bundled to plain JavaScript (esbuild, which tsx ships with), as
- * users run the built CLI: no TypeScript loader in the time or the RSS.
+ * this file bundled to plain JavaScript (esbuild, which tsx ships with) and
+ * prepare from the built package (dist/), as users run it: no TypeScript
+ * loader in the time or the RSS. `ours` uses one worker thread per core,
+ * `ours-1thread` none.
  *
- *   npx tsx bench/dataset/prepare-bench.ts [sizes, default 200000,400000] [runs, default 2]
+ *   npm run build && npx tsx bench/dataset/prepare-bench.ts [sizes, default 200000,400000] [runs, default 2]
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const WORK = join(process.cwd(), 'bench', '.work');
 const self = fileURLToPath(import.meta.url);
@@ -91,12 +93,21 @@ async function baseline(file: string, out: string): Promise<void> {
   await once(w, 'finish');
 }
 
-async function ours(file: string, out: string, tokenWorker: 'auto' | 'off'): Promise<void> {
-  const { prepareDataset } = await import('../../src/dataset/prepare.js');
-  const { compilers } = await import('../../providers/compilers.js');
-  const r = await prepareDataset({ file, out, compilers, tokenWorker });
+// The built package (`npm run build`), as users run it: its example workers load each compiler
+// from its own module file, which a single-file bundle would not have.
+const DIST = join(process.cwd(), 'dist');
+
+async function ours(file: string, out: string, workers: 'auto' | 0): Promise<void> {
+  const load = (path: string) => import(pathToFileURL(join(DIST, path)).href);
+  const { prepareDataset } = (await load(
+    'src/dataset/prepare.js',
+  )) as typeof import('../../src/dataset/prepare.js');
+  const { compilers } = (await load(
+    'providers/compilers.js',
+  )) as typeof import('../../providers/compilers.js');
+  const r = await prepareDataset({ file, out, compilers, workers });
   process.stderr.write(
-    `${JSON.stringify({ counts: r.manifest.counts, compiled: Object.keys(r.manifest.compiled) })}\n`,
+    `${JSON.stringify({ counts: r.manifest.counts, compiled: Object.keys(r.manifest.compiled), threads: r.threads })}\n`,
   );
 }
 
@@ -105,7 +116,7 @@ async function child(mode: string, file: string): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   const t = performance.now();
   if (mode === 'baseline') await baseline(file, `${out}.jsonl`);
-  else await ours(file, out, mode === 'ours-1thread' ? 'off' : 'auto');
+  else await ours(file, out, mode === 'ours-1thread' ? 0 : 'auto');
   const ms = performance.now() - t;
   const u = process.resourceUsage();
   // CPU time of the whole process (every thread): less sensitive than wall time to other load on the machine.
@@ -115,14 +126,12 @@ async function child(mode: string, file: string): Promise<void> {
 
 const BUNDLE = join(WORK, 'dist', 'prepare-bench.js');
 
-/** Bundles this file (and the token worker beside it) to plain ESM JavaScript. */
+/** Bundles this file to plain ESM JavaScript (prepare itself is imported from dist/). */
 async function bundle(): Promise<void> {
+  if (!existsSync(join(DIST, 'src', 'dataset', 'prepare.js'))) throw new Error('Run `npm run build` first.');
   const { build } = await import('esbuild');
   await build({
-    entryPoints: {
-      'prepare-bench': self,
-      'token-count-worker': join(process.cwd(), 'src', 'dataset', 'token-count-worker.ts'),
-    },
+    entryPoints: { 'prepare-bench': self },
     outdir: join(WORK, 'dist'),
     bundle: true,
     platform: 'node',

@@ -3,6 +3,7 @@ import type { Example } from '../../src/dataset/example.js';
 
 /** The local ONNX backend's training rows: `{"text","label"}` or `{"prompt","completion"}`. */
 export const localOnnxCompiler = defineCompiler({
+  worker: { module: import.meta.url, export: 'localOnnxCompiler' },
   provider: 'local-onnx',
   kinds: ['classification', 'completion'],
   limits: {

@@ -33,6 +33,7 @@ function turn(system: string | undefined, user: string, assistant: string): Reco
 export function createOpenAICompiler(options: OpenAICompileOptions = {}) {
   return defineCompiler({
     provider: 'openai',
+    worker: { module: import.meta.url, export: 'createOpenAICompiler', args: [options] },
     kinds: ['chat', 'completion', 'classification', 'preference'],
     limits: {
       maxTokensPerExample: 65_536,

@@ -29,6 +29,7 @@ function dialogMessage(m: ChatMessage): { role: string; content: string } {
 
 /** SageMaker JumpStart: `{"dialog": [...]}` for chat, instruction rows + `template.json` otherwise. */
 export const sagemakerCompiler = defineCompiler({
+  worker: { module: import.meta.url, export: 'sagemakerCompiler' },
   provider: 'sagemaker',
   kinds: ['chat', 'completion', 'classification'],
   limits: {

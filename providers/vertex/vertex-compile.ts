@@ -90,6 +90,7 @@ function exchange(system: string | undefined, user: string, model: string): Reco
 export function createVertexCompiler(options: VertexCompileOptions = {}) {
   return defineCompiler({
     provider: 'vertex',
+    worker: { module: import.meta.url, export: 'createVertexCompiler', args: [options] },
     kinds: ['chat', 'completion', 'classification'],
     limits: {
       maxTokensPerExample: 131_072,

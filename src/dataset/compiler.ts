@@ -18,6 +18,19 @@ export interface DatasetCompiler {
   compileExample?(example: Example): string;
   /** Provider limits for `data check` warnings and billing estimates. */
   limits?: CompilerLimits;
+  /** Where an example worker thread can load this compiler (`prepare` compiles there when set). */
+  worker?: CompilerModule;
+}
+
+/**
+ * A compiler as a worker thread can rebuild it: the module URL, the export, and
+ * when that export is a factory, the (structured-cloneable) arguments it was
+ * called with. Compilers without one compile on the main thread.
+ */
+export interface CompilerModule {
+  module: string;
+  export: string;
+  args?: unknown[];
 }
 
 /** What a provider accepts, used by `data check` warnings and billing estimates. */
@@ -46,6 +59,7 @@ export interface CompilerDefinition {
   compileExample(example: Example): string;
   extraFiles?(kind: ExampleKind): Record<string, string>;
   limits?: CompilerLimits;
+  worker?: CompilerModule;
 }
 
 /**
@@ -59,6 +73,7 @@ export function defineCompiler(definition: CompilerDefinition): DatasetCompiler 
     kinds: definition.kinds,
     limits: definition.limits,
     extraFiles: definition.extraFiles,
+    worker: definition.worker,
     compileExample(example) {
       if (!definition.kinds.includes(example.kind)) {
         throw new PolytuneError('INVALID_INPUT', unsupportedKindMessage(compiler, example.kind), {

@@ -9,14 +9,13 @@ import { unsupportedKindMessage } from './compiler.js';
 import type { DatasetIssue } from './dataset-issue.js';
 import type { DatasetStats } from './dataset-stats.js';
 import { datasetFindings } from './dataset-warnings.js';
-import type { Example } from './example.js';
 import { checkLeakage } from './leakage-check.js';
 import { forEachLineBytes, hashFile, LineWriter } from './line-writer.js';
 import { openRecords } from './load-records.js';
 import type { CompiledFiles, LeakagePair, PreparedManifest } from './prepared-manifest.js';
 import { type ResolvedMapping, resolveMapping } from './presets.js';
 import { readExamples } from './read-prepared.js';
-import { scanDataset } from './scan-dataset.js';
+import { type ScanResult, scanDataset } from './scan-dataset.js';
 import { ScanOptionsSchema } from './scan-options.js';
 import { planSplit, SPLIT_NAMES } from './split-plan.js';
 import { TOKENIZER } from './token-count.js';
@@ -65,6 +64,8 @@ export interface PrepareResult {
   warnings: DatasetIssue[];
   /** Every warning counted, by code (`warnings` holds at most `maxIssuesPerCode` of each). */
   warningCounts: Record<string, number>;
+  /** Worker threads that did the per-example work (`workers` option), and batches done on the main thread instead. */
+  threads: ScanResult['threads'];
 }
 
 /** Resolves the preset from the first parseable record, before anything is written. */
@@ -161,15 +162,14 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
       new LineWriter(join(work, `${c.provider}.jsonl`), { hash: false }),
     ]),
   );
+  const compiledWriters = syncCompilers.map((c) => compiledTemp.get(c.provider)!);
   // Frees the near-duplicate index's temp file, on success or failure.
   let release = (): void => undefined;
   try {
     const scan = await scanDataset(file, opts, {
       hashSource: true,
-      onKept(example: Example, line: string) {
-        kept.write(line);
-        for (const c of syncCompilers) compiledTemp.get(c.provider)!.write(c.compileExample!(example));
-      },
+      compilers: syncCompilers,
+      onKept: (example) => example.writeTo(kept, compiledWriters),
       async afterBatch() {
         await kept.flushIfFull();
         for (const w of compiledTemp.values()) await w.flushIfFull();
@@ -309,7 +309,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     for (const code of Object.keys(warningCounts)) {
       warningCounts[code] = Math.max(warningCounts[code]!, scan.issueCounts[code] ?? 0);
     }
-    return { dir: outDir, manifest, stats, leakage, warnings, warningCounts };
+    return { dir: outDir, manifest, stats, leakage, warnings, warningCounts, threads: scan.threads };
   } finally {
     release();
     kept.abort();

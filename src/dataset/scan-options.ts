@@ -45,11 +45,13 @@ export const ScanOptionsSchema = LoadOptionsSchema.extend({
    */
   maxIssuesPerCode: z.number().int().positive().default(100),
   /**
-   * Count tokens in a worker thread (the counts are the same either way):
-   * `auto` does so for files over 16 MB, where it pays for the worker's start.
+   * Worker threads for the per-example work (parse, map, clean, token count,
+   * MinHash, compile); the output is byte-identical with any number. `auto`:
+   * one per core but one (this thread reads, dedupes and writes) for files over
+   * 16 MB, where they pay for their start; 0 keeps everything on this thread.
    * @default 'auto'
    */
-  tokenWorker: z.enum(['auto', 'on', 'off']).default('auto'),
+  workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default('auto'),
 });
 export type ScanOptions = z.input<typeof ScanOptionsSchema>;
 export type ResolvedScanOptions = z.output<typeof ScanOptionsSchema>;

@@ -136,7 +136,11 @@ describe('local-onnx compiler', () => {
 describe('compilers on real files', () => {
   it('compile every drone tool-calling example for OpenAI and Vertex', async () => {
     const examples: Example[] = [];
-    await scanDataset('fixtures/datasets/drone_tool_calls_30.jsonl', {}, { onKept: (e) => examples.push(e) });
+    await scanDataset(
+      'fixtures/datasets/drone_tool_calls_30.jsonl',
+      {},
+      { onKept: (kept) => examples.push(JSON.parse(kept.line()) as Example) },
+    );
     expect(examples.length).toBeGreaterThan(20);
     for (const e of examples) {
       const o = line(openaiCompiler, e);
