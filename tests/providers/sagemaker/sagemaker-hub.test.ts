@@ -298,7 +298,9 @@ describe('max_input_length from the data', () => {
     await writeFile(file, `${lines.join('\n')}\n`);
     const p = provider({ acceptEula: true });
     await p.submit(spec(), data, { key: 'lenkey0001' });
-    const sent = Number((fake.callsOf('CreateTrainingJob')[0]?.body as any)?.HyperParameters.max_input_length);
+    const sent = Number(
+      (fake.callsOf('CreateTrainingJob')[0]?.body as any)?.HyperParameters.max_input_length,
+    );
     expect(sent).toBeGreaterThan(300);
 
     const capped = spec({ providerHyperparameters: { max_input_length: 64 } });
