@@ -116,3 +116,4 @@ export function createPlanner(ctx: SageMakerContext, hub: HubContext) {
     resolved: (spec: JobSpec) => models.get(spec.baseModel),
   };
 }
+export type Planner = ReturnType<typeof createPlanner>;
