@@ -11,7 +11,7 @@ import { PRICE_LIST_REGION } from './sagemaker-price-list.js';
 /**
  * The settings every part of the provider needs, checked when first used (a
  * dry run without a role still plans), and the AWS SDK clients, built lazily.
- * Endpoints follow the SDK's own `AWS_ENDPOINT_URL_SAGEMAKER` / `AWS_ENDPOINT_URL_S3`.
+ * Endpoints: the `endpoints` setting, else the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables.
  */
 export interface SageMakerContext {
   options: ResolvedSageMakerOptions;
@@ -38,7 +38,12 @@ export function createSageMakerContext(options: ResolvedSageMakerOptions): SageM
     ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
   const clients = { ...options.clients };
   // maxAttempts 1: the SDK does not retry; withRetry (src/retry.ts) is the one policy.
-  const config = (region: string) => ({ region, maxAttempts: 1 });
+  const config = (region: string, endpoint?: string) => ({
+    region,
+    maxAttempts: 1,
+    ...(endpoint ? { endpoint } : {}),
+  });
+  const endpoints = options.endpoints ?? {};
   const ctx: SageMakerContext = {
     options,
     retry: { ...options.retry, sleep },
@@ -62,20 +67,20 @@ export function createSageMakerContext(options: ResolvedSageMakerOptions): SageM
         'Set providers.sagemaker.bucket in polytune.config (or POLYTUNE_SAGEMAKER_BUCKET), a bucket in the same region.',
       ),
     sagemaker() {
-      clients.sagemaker ??= new SageMakerClient(config(ctx.region()));
+      clients.sagemaker ??= new SageMakerClient(config(ctx.region(), endpoints.sagemaker));
       return clients.sagemaker;
     },
     runtime() {
-      clients.runtime ??= new SageMakerRuntimeClient(config(ctx.region()));
+      clients.runtime ??= new SageMakerRuntimeClient(config(ctx.region(), endpoints.runtime));
       return clients.runtime;
     },
     s3() {
       // msw and some proxies never answer `Expect: 100-continue` (NOTES.md): send the body at once.
-      clients.s3 ??= new S3Client({ ...config(ctx.region()), expectContinueHeader: false });
+      clients.s3 ??= new S3Client({ ...config(ctx.region(), endpoints.s3), expectContinueHeader: false });
       return clients.s3;
     },
     pricing() {
-      clients.pricing ??= new PricingClient(config(PRICE_LIST_REGION));
+      clients.pricing ??= new PricingClient(config(PRICE_LIST_REGION, endpoints.pricing));
       return clients.pricing;
     },
   };

@@ -70,6 +70,16 @@ export const SageMakerProviderOptionsSchema = z
       .default(45 * 60_000),
     /** Overrides of the shared retry policy (tests use tiny delays). */
     retry: RetrySettingsSchema.optional(),
+    /**
+     * Endpoint URLs for VPC endpoints or emulators, per client. The AWS SDK's own
+     * `AWS_ENDPOINT_URL_SAGEMAKER`, `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`, `AWS_ENDPOINT_URL_S3`,
+     * `AWS_ENDPOINT_URL_PRICING` work too (@smithy/core getEndpointUrlConfig). @default the AWS endpoints
+     */
+    endpoints: z
+      .object({ sagemaker: z.url(), runtime: z.url(), s3: z.url(), pricing: z.url() })
+      .partial()
+      .strict()
+      .optional(),
     /** Pre-built SDK clients (tests inject clients with static credentials). */
     clients: z
       .object({

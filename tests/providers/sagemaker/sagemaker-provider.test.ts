@@ -1,3 +1,4 @@
+import { HttpResponse, http } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { trainingJobName } from '../../../providers/sagemaker/sagemaker-names.js';
 import {
@@ -397,6 +398,43 @@ describe('validate and price', () => {
     expect(provider.validate(statsOf(data), unpriced).map((i) => i.code)).toContain('NO_PRICE');
     // Not resolved yet (offline demo): unknown too, with the way out.
     expect(() => makeProvider().price(spec, statsOf(data))).toThrow(/Cost unknown/);
+  });
+
+  it('endpoints.sagemaker points the SageMaker client elsewhere (VPC endpoint, emulator)', async () => {
+    const seen: string[] = [];
+    server.use(
+      http.post('https://sagemaker.vpce.example.test/', async ({ request }) => {
+        seen.push(request.headers.get('x-amz-target') ?? '');
+        return HttpResponse.json(
+          { __type: 'ResourceNotFound', message: 'no such hub content' },
+          {
+            status: 400,
+            headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'vpce-1' },
+          },
+        );
+      }),
+    );
+    const { sagemaker: _default, ...clients } = fakeClients();
+    const provider = makeProvider({
+      clients,
+      endpoints: { sagemaker: 'https://sagemaker.vpce.example.test' },
+    });
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDENDPOINTTEST';
+    process.env.AWS_SECRET_ACCESS_KEY = 'endpoint-test-secret';
+    try {
+      await provider.prepare(spec);
+    } finally {
+      for (const [k, v] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    expect(seen).toEqual(['SageMaker.DescribeHubContent']);
+    expect(fake.callsOf('DescribeHubContent')).toHaveLength(0);
   });
 
   it('rejects bad settings with one clear error', () => {
