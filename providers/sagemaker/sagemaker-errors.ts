@@ -84,7 +84,11 @@ export function isAlreadyExists(error: unknown): boolean {
  * `$metadata.httpStatusCode`, request id from `$metadata.requestId` or the
  * `x-amzn-requestid` header; undefined when no answer came back.
  */
-export function awsHttpExchange(error: unknown, provider = 'sagemaker'): HttpExchange | undefined {
+export function awsHttpExchange(
+  error: unknown,
+  operation?: string,
+  provider = 'sagemaker',
+): HttpExchange | undefined {
   const e = asAws(error);
   const headers = e.$response?.headers ?? {};
   const requestId = e.$metadata?.requestId ?? headers['x-amzn-requestid'] ?? headers['x-amz-request-id'];
@@ -95,7 +99,8 @@ export function awsHttpExchange(error: unknown, provider = 'sagemaker'): HttpExc
     ...(status === undefined ? {} : { status }),
     ...(requestId ? { requestId } : {}),
     method: 'POST',
-    ...(e.message ? { bodyExcerpt: `${e.name ?? 'Error'}: ${e.message}` } : {}),
+    // The operation leads the excerpt: SageMaker's JSON API is one URL, the operation is in X-Amz-Target.
+    bodyExcerpt: `${operation ? `${operation}: ` : ''}${e.name ?? 'Error'}: ${e.message ?? ''}`,
   });
 }
 
@@ -107,7 +112,7 @@ export function awsHttpExchange(error: unknown, provider = 'sagemaker'): HttpExc
 export function toPolytuneError(error: unknown, action: string): PolytuneError {
   if (error instanceof PolytuneError) return error;
   const mapped = mapAwsError(error, action);
-  const http = awsHttpExchange(error);
+  const http = awsHttpExchange(error, action.split(' ')[0]);
   if (!http) return mapped;
   const options: PolytuneErrorOptions = {
     cause: error,

@@ -356,3 +356,27 @@ describe('errors carry the request id', () => {
     });
   });
 });
+
+describe('awsHttpExchange', () => {
+  it('reads the request id from the x-amzn-requestid header when $metadata lacks it, and names the operation', async () => {
+    const { toPolytuneError } = await import('../../../providers/sagemaker/sagemaker-errors.js');
+    const raw = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 429 },
+      $response: { statusCode: 429, headers: { 'x-amzn-requestid': 'b7c1-header-only' } },
+    });
+    const error = toPolytuneError(raw, 'CreateTrainingJob polytune-abc');
+    expect(error.code).toBe('RATE_LIMIT');
+    expect(error.http).toEqual({
+      provider: 'sagemaker',
+      status: 429,
+      requestId: 'b7c1-header-only',
+      method: 'POST',
+      bodyExcerpt: 'CreateTrainingJob: ThrottlingException: Rate exceeded',
+    });
+    // No HTTP answer at all (a dropped connection): no exchange to quote.
+    expect(
+      toPolytuneError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'X').http,
+    ).toBeUndefined();
+  });
+});
