@@ -1,8 +1,10 @@
 /**
  * Fine-tune Llama 3.2 3B Instruct with SageMaker JumpStart, deploy an endpoint,
  * evaluate it, and tear the endpoint down (paid: training and endpoint hours).
+ * The model's image, weights, scripts and hyperparameters come from its
+ * JumpStart hub document (DescribeHubContent), read by `prepare`.
  *
- *   AWS_REGION=us-east-1 POLYTUNE_SAGEMAKER_ROLE=arn:aws:iam::…:role/… \
+ *   AWS_REGION=us-east-1 POLYTUNE_SAGEMAKER_ROLE_ARN=arn:aws:iam::…:role/… \
  *   POLYTUNE_SAGEMAKER_BUCKET=my-bucket npx tsx examples/sagemaker.ts
  *
  * The training job's name is derived from the job key, so a re-run finds the
@@ -21,10 +23,10 @@ import {
 } from 'polytune';
 import { createSageMakerProvider } from 'polytune/sagemaker';
 
-const roleArn = process.env.POLYTUNE_SAGEMAKER_ROLE;
+const roleArn = process.env.POLYTUNE_SAGEMAKER_ROLE_ARN;
 const bucket = process.env.POLYTUNE_SAGEMAKER_BUCKET;
 if (!roleArn || !bucket) {
-  throw new PolytuneError('USAGE', 'Set POLYTUNE_SAGEMAKER_ROLE and POLYTUNE_SAGEMAKER_BUCKET.', {
+  throw new PolytuneError('USAGE', 'Set POLYTUNE_SAGEMAKER_ROLE_ARN and POLYTUNE_SAGEMAKER_BUCKET.', {
     hint: 'The role needs SageMaker training and S3 access to the bucket; see README "SageMaker".',
   });
 }
@@ -41,7 +43,12 @@ const spec = {
   baseModel: 'meta-textgeneration-llama-3-2-3b-instruct',
   method: 'sft' as const,
   hyperparameters: { epochs: 1, learningRate: 1e-4, loraRank: 8 },
+  // Llama is gated: this accepts Meta's licence (read it first; the plan names its URI).
+  providerHyperparameters: { accept_eula: true },
 };
+await sagemaker.prepare(spec, prepared); // reads the hub document and the data's lengths
+for (const issue of sagemaker.validate(prepared.stats, spec))
+  console.log(`${issue.severity} ${issue.code}: ${issue.message}`);
 console.log(`estimate: ${sagemaker.price(spec, prepared.stats).basis}`);
 
 const ledger = new JobLedger({ dir: join(out, '.polytune') });

@@ -172,3 +172,51 @@ for (const [file, operations] of [
     sha256,
   );
 }
+
+// SageMaker Smithy models (patterns keep their ^…$ anchors, which the botocore copies drop): the
+// operations polytune calls, and every shape their inputs and outputs reach through `target`.
+for (const [file, namespace, operations] of [
+  [
+    'aws_sagemaker_2017-07-24_smithy.json',
+    'com.amazonaws.sagemaker#',
+    [
+      'CreateTrainingJob',
+      'DescribeTrainingJob',
+      'StopTrainingJob',
+      'ListTags',
+      'CreateModel',
+      'CreateEndpointConfig',
+      'CreateEndpoint',
+      'DescribeEndpoint',
+      'DeleteEndpoint',
+      'DeleteEndpointConfig',
+      'DeleteModel',
+      'DescribeHubContent',
+      'ListHubContents',
+    ],
+  ],
+  ['aws_sagemaker-runtime_2017-05-13_smithy.json', 'com.amazonaws.sagemakerruntime#', ['InvokeEndpoint']],
+] as const) {
+  const { json, sha256 } = read(file);
+  const shapes = json.shapes as Record<string, Json>;
+  const roots = new Set<string>();
+  for (const op of operations) {
+    roots.add(`${namespace}${op}`);
+    for (const io of ['input', 'output'] as const) {
+      const target = (shapes[`${namespace}${op}`]?.[io] as Json | undefined)?.target;
+      if (typeof target === 'string') roots.add(target);
+    }
+  }
+  const names = closure(roots, (name) => {
+    const inner = new Set<string>();
+    const { errors: _errors, ...rest } = shapes[name] ?? {};
+    collect(rest, 'target', inner);
+    return [...inner].filter((t) => t in shapes && shapes[t]?.type !== 'operation');
+  });
+  write(
+    file.replace('.json', '.subset.json'),
+    { smithy: json.smithy, shapes: Object.fromEntries([...names].sort().map((n) => [n, shapes[n]])) },
+    file,
+    sha256,
+  );
+}

@@ -131,6 +131,12 @@ export interface ProviderCapabilities {
 export interface Provider {
   id: string;
   capabilities: ProviderCapabilities;
+  /**
+   * Plan-time lookups `validate` and `price` need and cannot do synchronously
+   * (SageMaker: the base model's JumpStart hub document, the data's lengths).
+   * Called before them by `tune` and `submitJob`; failures become issues, not throws.
+   */
+  prepare?(spec: JobSpec, data?: PreparedData): Promise<void>;
   /** Provider limits, checked before any upload. */
   validate(stats: DatasetStats, spec: JobSpec): Issue[];
   /** Upload (deduped by content hash) and create, idempotently: re-attaches to a job tagged with `ctx.key`. */

@@ -1,6 +1,6 @@
 import type { CostEstimate, PriceTable } from '../../src/cost/cost-estimate.js';
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
-import type { ResolvedModel } from './sagemaker-catalogue.js';
+import { PolytuneError } from '../../src/errors.js';
 import { instancePrice } from './sagemaker-prices.js';
 
 function round(amount: number): number {
@@ -8,7 +8,10 @@ function round(amount: number): number {
 }
 
 export interface EstimateInput {
-  model: ResolvedModel;
+  /** `<id>@<version>`, for the basis. */
+  model: string;
+  /** Training tokens per second per instance: an assumption (settings), not a measurement. */
+  tokensPerSecond: number;
   stats: DatasetStats;
   epochs: number;
   instanceType: string;
@@ -20,28 +23,27 @@ export interface EstimateInput {
 /**
  * Before submit: SageMaker bills instance time, not tokens, so the estimate is
  * (training tokens × epochs + validation tokens × epochs) ÷ an assumed
- * throughput for the model on that instance, plus a fixed start-up overhead,
- * × the hourly price × instances. The throughput is an assumption from the
- * catalogue, not a measurement; the basis says so.
+ * throughput, plus a fixed start-up overhead, × the hourly price × instances.
+ * The throughput is an assumption, not a measurement; the note says so. With no
+ * price for the instance the cost is unknown: this throws, it never says $0.
  */
 export function estimateTrainingCost(input: EstimateInput): CostEstimate {
   const { model, stats, epochs, instanceType, instanceCount, overheadSeconds } = input;
   const tokensPerEpoch = stats.tokens.train.total + (stats.tokens.validation?.total ?? 0);
   const tokens = tokensPerEpoch * epochs;
-  const tps = model.assumedTokensPerSecond[instanceType] ?? model.assumedTokensPerSecond.default ?? 1000;
+  const tps = input.tokensPerSecond;
   const seconds = tokens / tps + overheadSeconds;
   const price = instancePrice(input.prices, instanceType);
   const hours = seconds / 3600;
   const approx = stats.tokens.approximate ? ` (token counts approximate: ${stats.tokens.tokenizer})` : '';
   if (!price?.perHour) {
-    return {
-      currency: 'USD',
-      amount: 0,
-      estimate: true,
-      basis: `no hourly price for ${instanceType} in the table: amount unknown (≈${hours.toFixed(2)} instance-hours); add prices.sagemaker["${instanceType}"].perHour to polytune.config`,
-      source: 'none',
-      date: 'n/a',
-    };
+    throw new PolytuneError(
+      'UNSUPPORTED',
+      `Cost unknown: no hourly price for ${instanceType} (≈${hours.toFixed(2)} instance-hours).`,
+      {
+        hint: `Run \`polytune prices refresh\` (AWS Price List API), or set prices.sagemaker["${instanceType}"].perHour in polytune.config.`,
+      },
+    );
   }
   const amount = hours * price.perHour * instanceCount;
   return {
@@ -50,10 +52,16 @@ export function estimateTrainingCost(input: EstimateInput): CostEstimate {
     estimate: true,
     basis:
       `estimate: ${tokens.toLocaleString('en-US')} tokens (${tokensPerEpoch.toLocaleString('en-US')} × ${epochs} epochs)${approx} ÷ ` +
-      `${tps} tokens/s (assumed for ${model.id} on ${instanceType}) + ${overheadSeconds} s start-up ` +
+      `${tps} tokens/s (assumed for ${model} on ${instanceType}) + ${overheadSeconds} s start-up ` +
       `= ${hours.toFixed(2)} h × ${instanceCount} × $${price.perHour}/h`,
     source: price.source,
     date: price.date,
+    note: [
+      `throughput ${tps} tokens/s is an assumption (providers.sagemaker.assumedTokensPerSecond)`,
+      price.note,
+    ]
+      .filter(Boolean)
+      .join('; '),
     breakdown: { instanceHours: round(hours * instanceCount), training: round(amount) },
   };
 }

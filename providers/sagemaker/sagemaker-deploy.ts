@@ -11,7 +11,7 @@ import {
 import { PolytuneError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/provider.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
-import { type ResolvedModel, regionalUri } from './sagemaker-catalogue.js';
+import type { HostingPlan } from './jumpstart-hosting.js';
 import { isAlreadyExists, isNotFound, toPolytuneError } from './sagemaker-errors.js';
 import { deploymentNames } from './sagemaker-names.js';
 import { JOB_KEY_TAG } from './sagemaker-training-request.js';
@@ -38,6 +38,8 @@ export interface DeployOptions {
   wait?: boolean;
   signal?: AbortSignal;
   onEvent?(event: JobEvent): void;
+  /** Called once the resources exist (before waiting), so the caller can record them. */
+  onCreated?(deployment: SageMakerDeployment): void | Promise<void>;
 }
 
 export interface DeployContext {
@@ -109,19 +111,18 @@ export async function endpointStatus(ctx: DeployContext, endpointName: string, s
 }
 
 /**
- * CreateModel → CreateEndpointConfig → CreateEndpoint, then polls DescribeEndpoint
- * until InService (or Failed). Names come from the job, so re-running a deploy
- * resumes it instead of creating a second endpoint.
+ * CreateModel → CreateEndpointConfig → CreateEndpoint, each sent once, then polls
+ * DescribeEndpoint until InService (or Failed). Names come from the job: when the
+ * endpoint already exists (a re-run), nothing is created and the call only waits.
  */
 export async function deployJob(
   ctx: DeployContext,
-  job: { name: string; key: string; modelDataUri: string; model: ResolvedModel },
+  job: { name: string; key: string; modelDataUri: string; hosting: HostingPlan },
   options: DeployOptions = {},
 ): Promise<SageMakerDeployment> {
   const names = deploymentNames(job.name);
-  const instanceType = options.instanceType ?? job.model.defaultInferenceInstanceType;
+  const { hosting } = job;
   const instanceCount = options.instanceCount ?? 1;
-  const tags = [{ Key: JOB_KEY_TAG, Value: job.key }];
   const emit = (message: string) =>
     options.onEvent?.({
       id: `deploy:${message}@${new Date(ctx.now()).toISOString()}`,
@@ -130,9 +131,37 @@ export async function deployJob(
       level: 'info',
       message,
     });
+  const existing = await endpointStatus(ctx, names.endpointName, options.signal);
+  if (existing)
+    emit(`endpoint ${names.endpointName} exists (${existing.EndpointStatus}); not creating anything`);
+  else await createResources(ctx, job, instanceCount, options.signal, emit);
+  const deployment: SageMakerDeployment = {
+    provider: 'sagemaker',
+    ...names,
+    instanceType: hosting.instanceType,
+    instanceCount,
+    status: existing?.EndpointStatus ?? 'Creating',
+    region: ctx.region,
+    createdAt: new Date(existing?.CreationTime ?? ctx.now()).toISOString(),
+  };
+  await options.onCreated?.(deployment);
+  if (options.wait === false) return deployment;
+  return { ...deployment, status: await waitInService(ctx, names.endpointName, options) };
+}
+
+async function createResources(
+  ctx: DeployContext,
+  job: { name: string; key: string; modelDataUri: string; hosting: HostingPlan },
+  instanceCount: number,
+  signal: AbortSignal | undefined,
+  emit: (message: string) => void,
+): Promise<void> {
+  const names = deploymentNames(job.name);
+  const tags = [{ Key: JOB_KEY_TAG, Value: job.key }];
   // Uncompressed JumpStart output is a prefix; a .tar.gz is a single object.
   const compressed = job.modelDataUri.endsWith('.tar.gz');
   const prefix = job.modelDataUri.endsWith('/') ? job.modelDataUri : `${job.modelDataUri}/`;
+  const call = { abortSignal: signal };
   await createOnce(
     ctx,
     `CreateModel ${names.modelName}`,
@@ -142,7 +171,7 @@ export async function deployJob(
           ModelName: names.modelName,
           ExecutionRoleArn: ctx.roleArn,
           PrimaryContainer: {
-            Image: regionalUri(job.model.inferenceImage, ctx.region),
+            Image: job.hosting.image,
             ...(compressed
               ? { ModelDataUrl: job.modelDataUri }
               : {
@@ -150,17 +179,14 @@ export async function deployJob(
                     S3DataSource: { S3Uri: prefix, S3DataType: 'S3Prefix', CompressionType: 'None' },
                   },
                 }),
-            Environment: {
-              SAGEMAKER_PROGRAM: 'inference.py',
-              SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
-            },
+            Environment: job.hosting.environment,
           },
-          EnableNetworkIsolation: true,
+          EnableNetworkIsolation: job.hosting.networkIsolation,
           Tags: tags,
         }),
-        { abortSignal: options.signal },
+        call,
       ),
-    options.signal,
+    signal,
   );
   emit(`model ${names.modelName} created`);
   await createOnce(
@@ -174,7 +200,7 @@ export async function deployJob(
             {
               VariantName: 'AllTraffic',
               ModelName: names.modelName,
-              InstanceType: instanceType as never,
+              InstanceType: job.hosting.instanceType as never,
               InitialInstanceCount: instanceCount,
               InitialVariantWeight: 1,
               ContainerStartupHealthCheckTimeoutInSeconds: 1800,
@@ -182,9 +208,9 @@ export async function deployJob(
           ],
           Tags: tags,
         }),
-        { abortSignal: options.signal },
+        call,
       ),
-    options.signal,
+    signal,
   );
   emit(`endpoint config ${names.endpointConfigName} created`);
   await createOnce(
@@ -197,23 +223,11 @@ export async function deployJob(
           EndpointConfigName: names.endpointConfigName,
           Tags: tags,
         }),
-        { abortSignal: options.signal },
+        call,
       ),
-    options.signal,
+    signal,
   );
-  emit(`endpoint ${names.endpointName} creating (${instanceCount} × ${instanceType})`);
-  const createdAt = new Date(ctx.now()).toISOString();
-  let status = 'Creating';
-  if (options.wait !== false) status = await waitInService(ctx, names.endpointName, options);
-  return {
-    provider: 'sagemaker',
-    ...names,
-    instanceType,
-    instanceCount,
-    status,
-    region: ctx.region,
-    createdAt,
-  };
+  emit(`endpoint ${names.endpointName} creating (${instanceCount} × ${job.hosting.instanceType})`);
 }
 
 async function waitInService(

@@ -1,4 +1,9 @@
-import { PolytuneError } from '../../src/errors.js';
+import {
+  type HttpExchange,
+  httpExchange,
+  PolytuneError,
+  type PolytuneErrorOptions,
+} from '../../src/errors.js';
 
 /** What the AWS SDK v3 puts on a service or network error (we read only these fields). */
 interface AwsErrorShape {
@@ -7,7 +12,7 @@ interface AwsErrorShape {
   code?: string;
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number; requestId?: string };
-  $response?: { headers?: Record<string, string | undefined> };
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
   OriginalMessage?: string;
   LogStreamArn?: string;
 }
@@ -75,11 +80,51 @@ export function isAlreadyExists(error: unknown): boolean {
 }
 
 /**
- * Maps an AWS SDK error to a PolytuneError with a code, a retry verdict and a
- * hint. The raw error stays attached as `cause` for `--debug`.
+ * The HTTP exchange behind an AWS SDK error, for support tickets: status from
+ * `$metadata.httpStatusCode`, request id from `$metadata.requestId` or the
+ * `x-amzn-requestid` header; undefined when no answer came back.
+ */
+export function awsHttpExchange(
+  error: unknown,
+  operation?: string,
+  provider = 'sagemaker',
+): HttpExchange | undefined {
+  const e = asAws(error);
+  const headers = e.$response?.headers ?? {};
+  const requestId = e.$metadata?.requestId ?? headers['x-amzn-requestid'] ?? headers['x-amz-request-id'];
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  if (status === undefined && !requestId) return undefined;
+  return httpExchange({
+    provider,
+    ...(status === undefined ? {} : { status }),
+    ...(requestId ? { requestId } : {}),
+    method: 'POST',
+    // The operation leads the excerpt: SageMaker's JSON API is one URL, the operation is in X-Amz-Target.
+    bodyExcerpt: `${operation ? `${operation}: ` : ''}${e.name ?? 'Error'}: ${e.message ?? ''}`,
+  });
+}
+
+/**
+ * Maps an AWS SDK error to a PolytuneError with a code, a retry verdict, a
+ * hint and the HTTP exchange (status, request id). The raw error stays
+ * attached as `cause` for `--debug`.
  */
 export function toPolytuneError(error: unknown, action: string): PolytuneError {
   if (error instanceof PolytuneError) return error;
+  const mapped = mapAwsError(error, action);
+  const http = awsHttpExchange(error, action.split(' ')[0]);
+  if (!http) return mapped;
+  const options: PolytuneErrorOptions = {
+    cause: error,
+    isRetryable: mapped.isRetryable,
+    http,
+    ...(mapped.hint ? { hint: mapped.hint } : {}),
+    ...(mapped.retryAfterMs === undefined ? {} : { retryAfterMs: mapped.retryAfterMs }),
+  };
+  return new PolytuneError(mapped.code, mapped.message, options);
+}
+
+function mapAwsError(error: unknown, action: string): PolytuneError {
   const e = asAws(error);
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;

@@ -1,18 +1,10 @@
+import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { z } from 'zod';
+import { PriceOverrideSchema, RetrySettingsSchema } from '../../src/config/option-schemas.js';
 import { PolytuneError } from '../../src/errors.js';
-
-const PriceOverrideSchema = z.object({
-  perHour: z.number().nonnegative().optional(),
-  trainingPer1M: z.number().nonnegative().optional(),
-  inputPer1M: z.number().nonnegative().optional(),
-  outputPer1M: z.number().nonnegative().optional(),
-  source: z.string().default('user config'),
-  date: z.string().default('user config'),
-  note: z.string().optional(),
-});
 
 /**
  * Settings of `createSageMakerProvider` (the `providers.sagemaker` section of
@@ -38,19 +30,28 @@ export const SageMakerProviderOptionsSchema = z
       .string()
       .default('polytune')
       .transform((p) => p.replace(/^\/+|\/+$/g, '')),
-    /** Training instance type; else the catalogue's default for the model. */
+    /** Training instance type; else the hub document's DefaultTrainingInstanceType. */
     instanceType: z.string().startsWith('ml.').optional(),
     /** @default 1 */
     instanceCount: z.number().int().positive().default(1),
-    /** Hard stop for a training job (StoppingCondition.MaxRuntimeInSeconds). @default 86400 */
-    maxRuntimeSeconds: z.number().int().positive().default(86_400),
+    /** Hard stop for a training job (StoppingCondition.MaxRuntimeInSeconds). @default the hub document's MaxRuntimeInSeconds, else 86400 */
+    maxRuntimeSeconds: z.number().int().positive().optional(),
+    /** The hub models are read from (DescribeHubContent). @default "SageMakerPublicHub" */
+    hubName: z.string().min(1).default('SageMakerPublicHub'),
     /**
-     * Catalogue entries to add (every field) or override (some fields), by JumpStart
-     * model id; checked against the catalogue schema when merged. @default {}
+     * Accept the end-user licence of gated JumpStart models (Llama, …) for every job,
+     * instead of `--hyperparameter accept_eula=true` per job. @default false
      */
-    models: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    acceptEula: z.boolean().default(false),
+    /**
+     * Where hub documents (`jumpstart/<model>@<version>.json`) and refreshed prices
+     * (`prices/`) are cached. @default ".polytune" in the working directory
+     */
+    cacheDir: z.string().min(1).default('.polytune'),
     /** Instance-hour price overrides, by instance type. @default {} */
     prices: z.record(z.string(), PriceOverrideSchema).default({}),
+    /** Training tokens per second per instance, assumed for the estimate (no run measured it). @default 1500 */
+    assumedTokensPerSecond: z.number().positive().default(1500),
     /** Fixed time assumed for instance launch and weight download, for the estimate. @default 900 */
     assumedOverheadSeconds: z.number().nonnegative().default(900),
     /** Files at least this large upload as multipart (lib-storage). @default 16 MiB */
@@ -68,13 +69,16 @@ export const SageMakerProviderOptionsSchema = z
       .positive()
       .default(45 * 60_000),
     /** Overrides of the shared retry policy (tests use tiny delays). */
-    retry: z
-      .object({
-        retries: z.number().int().nonnegative(),
-        baseDelayMs: z.number().nonnegative(),
-        maxDelayMs: z.number().nonnegative(),
-      })
+    retry: RetrySettingsSchema.optional(),
+    /**
+     * Endpoint URLs for VPC endpoints or emulators, per client. The AWS SDK's own
+     * `AWS_ENDPOINT_URL_SAGEMAKER`, `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`, `AWS_ENDPOINT_URL_S3`,
+     * `AWS_ENDPOINT_URL_PRICING` work too (@smithy/core getEndpointUrlConfig). @default the AWS endpoints
+     */
+    endpoints: z
+      .object({ sagemaker: z.url(), runtime: z.url(), s3: z.url(), pricing: z.url() })
       .partial()
+      .strict()
       .optional(),
     /** Pre-built SDK clients (tests inject clients with static credentials). */
     clients: z
@@ -82,6 +86,7 @@ export const SageMakerProviderOptionsSchema = z
         sagemaker: z.custom<SageMakerClient>((v) => typeof v === 'object' && v !== null),
         runtime: z.custom<SageMakerRuntimeClient>((v) => typeof v === 'object' && v !== null),
         s3: z.custom<S3Client>((v) => typeof v === 'object' && v !== null),
+        pricing: z.custom<PricingClient>((v) => typeof v === 'object' && v !== null),
       })
       .partial()
       .optional(),

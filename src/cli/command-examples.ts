@@ -39,6 +39,8 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
     'polytune gate eval-out/results.json --thresholds thresholds.yaml',
     'polytune gate eval-out/results.json --threshold "passRate >= 0.9" --use-interval',
   ],
+  prices: ['polytune prices refresh'],
+  'prices refresh': ['polytune prices refresh --provider sagemaker --region eu-west-1'],
 };
 
 /** The full name of a command below the program, e.g. `jobs list`. */

@@ -85,6 +85,7 @@ export async function submitJob(
   }
 
   const stats = data.manifest.stats as unknown as DatasetStats;
+  await provider.prepare?.(spec, data);
   const issues = provider.validate(stats, spec);
   const invalid = issuesError(provider.id, issues);
   if (invalid) throw invalid;

@@ -220,6 +220,8 @@ const BACKENDS: Record<string, () => Promise<Backend>> = {
           clients: fakeClients(),
           retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 1 },
           sleep: noSleep,
+          acceptEula: true,
+          cacheDir: data.dir,
         }),
       isUpload: (r) => new URL(r.url).host === s3 && (r.method === 'PUT' || r.method === 'POST'),
       isCreate: (r) => r.headers.get('x-amz-target') === 'SageMaker.CreateTrainingJob',

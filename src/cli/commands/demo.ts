@@ -40,13 +40,20 @@ export interface DemoOptions {
 }
 
 /** What the demo would submit to each cloud: a current, cheap base model of each. */
-const CLOUD_ESTIMATES: { provider: string; baseModel: string; note: string }[] = [
+const CLOUD_ESTIMATES: {
+  provider: string;
+  baseModel: string;
+  note: string;
+  extra?: Record<string, unknown>;
+}[] = [
   { provider: 'openai', baseModel: 'gpt-4.1-mini-2025-04-14', note: 'tokens × epochs × price per 1M' },
   { provider: 'vertex', baseModel: 'gemini-2.5-flash', note: 'tokens × epochs × price per 1M' },
   {
     provider: 'sagemaker',
     baseModel: 'meta-textgeneration-llama-3-1-8b-instruct',
     note: 'instance-hours × hourly price',
+    // Offline, the JumpStart hub document (and its default instance type) is not read: name one.
+    extra: { instanceType: 'ml.g5.12xlarge' },
   },
 ];
 
@@ -106,6 +113,7 @@ async function printCloudEstimates(stats: DatasetStats): Promise<void> {
       baseModel: target.baseModel,
       method: 'sft',
       hyperparameters: { epochs: 3 },
+      ...(target.extra ? { extra: target.extra } : {}),
     };
     try {
       const estimate = (await context.provider(target.provider)).price(spec, stats);

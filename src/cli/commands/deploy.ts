@@ -24,17 +24,22 @@ interface DeployCapable {
       wait?: boolean;
       signal?: AbortSignal;
       onEvent?(event: JobEvent): void;
+      /** Called once the provider's resources exist, before waiting: the CLI records them then. */
+      onCreated?(deployment: DeployedResource): void | Promise<void>;
     },
-  ): Promise<{
-    endpointName: string;
-    status: string;
-    instanceType: string;
-    instanceCount: number;
-    createdAt: string;
-    perHour?: number;
-    [detail: string]: unknown;
-  }>;
+  ): Promise<DeployedResource>;
   undeploy(ref: JobRef, options?: { signal?: AbortSignal }): Promise<string[]>;
+}
+
+/** A deployment as a provider reports it; extra fields land in the ledger's `detail`. */
+interface DeployedResource {
+  endpointName: string;
+  status: string;
+  instanceType: string;
+  instanceCount: number;
+  createdAt: string;
+  perHour?: number;
+  [detail: string]: unknown;
 }
 
 function deployCapable(provider: Provider): Provider & DeployCapable {
@@ -109,24 +114,30 @@ async function deploy(id: string, flags: DeployFlags): Promise<void> {
     signal: controller.signal,
     onEvent: flags.json ? undefined : printEvent,
   };
-  const toRecord = (d: Awaited<ReturnType<DeployCapable['deploy']>>): DeploymentRecord => {
+  const toRecord = (d: DeployedResource): DeploymentRecord => {
     const { endpointName, status, createdAt, ...detail } = d;
     return { kind: `${provider.id}-endpoint`, id: endpointName, status, createdAt, detail };
   };
   try {
-    // Create without waiting, record it, then wait: a crash while the endpoint starts still leaves it in the ledger.
-    const started = await provider.deploy(ref, { ...options, wait: false });
-    await recordDeployment(context.ledger, record.key, toRecord(started));
-    let final = started;
-    if (flags.wait) {
-      try {
-        final = await provider.deploy(ref, { ...options, wait: true });
-      } catch (error) {
+    // One call: the provider reports the resources once they exist (recorded before the wait, so a crash
+    // while the endpoint starts still leaves it in the ledger), then waits when asked.
+    let started: DeployedResource | undefined;
+    let final: DeployedResource;
+    try {
+      final = await provider.deploy(ref, {
+        ...options,
+        wait: flags.wait,
+        onCreated: async (d) => {
+          started = d;
+          await recordDeployment(context.ledger, record.key, toRecord(d));
+        },
+      });
+    } catch (error) {
+      if (started)
         await recordDeployment(context.ledger, record.key, { ...toRecord(started), status: 'Failed' });
-        throw error;
-      }
-      await recordDeployment(context.ledger, record.key, toRecord(final));
+      throw error;
     }
+    await recordDeployment(context.ledger, record.key, toRecord(final));
     if (flags.json) {
       out.json({ key: record.key, ...final });
       return;
@@ -177,7 +188,10 @@ export function register(program: Command): void {
     .command('deploy')
     .description('deploy a finished job to an endpoint (SageMaker) and record it in the ledger')
     .argument('<job>', 'job key, key prefix or remote job id')
-    .option('--instance-type <type>', "hosting instance type (default: the model's catalogue entry)")
+    .option(
+      '--instance-type <type>',
+      "hosting instance type (default: the model's DefaultInferenceInstanceType)",
+    )
     .option('--instance-count <n>', 'instances behind the endpoint', parseCount)
     .option('--no-wait', 'return once creation started instead of waiting for InService')
     .option('--json', 'print the deployment as JSON')

@@ -228,6 +228,7 @@ async function tune(flags: TuneFlags): Promise<void> {
   const spec = specFromFlags(flags, data, provider);
 
   if (flags.dryRun) {
+    await provider.prepare?.(spec, data);
     const base = buildPlan(provider, spec, data);
     const record = await context.ledger.read(base.key);
     const last = record?.history[record.history.length - 1];

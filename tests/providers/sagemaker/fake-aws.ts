@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -13,6 +16,11 @@ export const REGION = 'us-east-1';
 export const BUCKET = 'polytune-test-bucket';
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/PolytuneSageMaker';
 const CREDENTIALS = { accessKeyId: 'AKIDFAKEFAKEFAKE', secretAccessKey: 'fake-secret-for-tests' };
+
+/** A fresh folder for the provider's hub-document and price caches (never the working directory). */
+export function tempCacheDir(): string {
+  return mkdtempSync(join(tmpdir(), 'polytune-sagemaker-cache-'));
+}
 
 export function fakeClients() {
   // maxAttempts 1 as the provider builds them: the shared retry policy is the only one.
@@ -56,11 +64,53 @@ export interface S3Object {
   body: string;
 }
 
+let requestCounter = 0;
+/** Every answer carries a request id, as AWS's do (`x-amzn-RequestId`). */
 function json(body: unknown, status = 200) {
   return HttpResponse.json(body as Record<string, unknown>, {
     status,
-    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': `fake-req-${++requestCounter}`,
+    },
   });
+}
+
+/** A DescribeHubContent answer and the document behind its `HubContentDocument` string. */
+export interface HubEntry {
+  response: Record<string, unknown> & { HubContentName: string; HubContentVersion: string };
+  document: Record<string, unknown>;
+}
+
+const HUB_FIXTURE = new URL(
+  '../../../fixtures/sagemaker/hub/meta-textgeneration-llama-3-8b.json',
+  import.meta.url,
+);
+/** The llama-3-8b hub entry (fixtures/sagemaker/hub, written after a recorded document), optionally under another name. */
+export function hubEntry(name?: string): HubEntry {
+  const entry = JSON.parse(readFileSync(HUB_FIXTURE, 'utf8')) as HubEntry;
+  if (!name) return entry;
+  // A test clone: the same document served under an older test's model id, names rewritten.
+  const text = JSON.stringify(entry).replaceAll('meta-textgeneration-llama-3-8b', name);
+  return JSON.parse(text) as HubEntry;
+}
+export const LLAMA_3_8B = 'meta-textgeneration-llama-3-8b';
+
+/** What the hub document says CreateTrainingJob must carry for this instance type. */
+function expectedTraining(document: Record<string, unknown>, instanceType: string) {
+  type Variants = { Variants?: Record<string, { Properties?: Record<string, string> }> };
+  const variants = (document.TrainingInstanceTypeVariants as Variants | undefined)?.Variants ?? {};
+  const family = /^ml\.([a-z0-9-]+)\./.exec(instanceType)?.[1] ?? '';
+  const pick = (key: string) =>
+    variants[instanceType]?.Properties?.[key] ?? variants[family]?.Properties?.[key];
+  return {
+    image: pick('ImageUri') ?? (document.TrainingEcrUri as string),
+    gated: document.GatedBucket === true ? pick('GatedModelEnvVarUri') : undefined,
+    artifact:
+      document.GatedBucket === true
+        ? undefined
+        : (pick('TrainingArtifactUri') ?? (document.TrainingArtifactUri as string)),
+  };
 }
 function awsError(type: string, message: string, status = 400) {
   return json({ __type: type, message }, status);
@@ -85,7 +135,14 @@ export function createFakeAws() {
   const s3Calls: { method: string; key: string; query: string }[] = [];
   const invocations: { endpoint: string; body: unknown; headers: Record<string, string> }[] = [];
   const faults = new Map<string, Fault[]>();
+  const hub = new Map<string, HubEntry>([
+    [LLAMA_3_8B, hubEntry()],
+    ['meta-textgeneration-llama-3-2-3b-instruct', hubEntry('meta-textgeneration-llama-3-2-3b-instruct')],
+    ['meta-textgeneration-llama-3-1-8b-instruct', hubEntry('meta-textgeneration-llama-3-1-8b-instruct')],
+  ]);
   const fake = {
+    /** SageMakerPublicHub: model id → its DescribeHubContent answer. */
+    hub,
     jobs,
     models,
     endpointConfigs,
@@ -127,6 +184,29 @@ export function createFakeAws() {
     return fault;
   }
 
+  /** The image, weights and EULA a job names must be the ones its hub document gives (else the job could never run). */
+  function checkAgainstHub(body: Record<string, unknown>): string | undefined {
+    const tag = (body.Tags as { Key: string; Value: string }[] | undefined)?.find(
+      (t) => t.Key === 'polytune:base-model',
+    );
+    const entry = tag ? hub.get(tag.Value.split('@')[0] ?? '') : undefined;
+    if (!entry) return undefined;
+    const instanceType = (body.ResourceConfig as { InstanceType: string }).InstanceType;
+    const want = expectedTraining(entry.document, instanceType);
+    const image = (body.AlgorithmSpecification as { TrainingImage?: string }).TrainingImage;
+    if (image !== want.image)
+      return `Training image ${image} is not the image of ${tag?.Value} for ${instanceType}.`;
+    const env = (body.Environment ?? {}) as Record<string, string>;
+    if (want.gated && (env.SageMakerGatedModelS3Uri !== want.gated || env.accept_eula !== 'true'))
+      return `Gated model ${tag?.Value}: the EULA must be accepted and ${want.gated} named.`;
+    const channel = (
+      body.InputDataConfig as { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[]
+    ).find((c) => c.ChannelName === 'model');
+    if (want.artifact && channel?.DataSource.S3DataSource.S3Uri !== want.artifact)
+      return `Model channel ${channel?.DataSource.S3DataSource.S3Uri} is not the artifact of ${tag?.Value}.`;
+    return undefined;
+  }
+
   function describeJob(name: string, job: FakeJob) {
     const r = job.request as Record<string, unknown>;
     return {
@@ -142,6 +222,8 @@ export function createFakeAws() {
       OutputDataConfig: r.OutputDataConfig,
       ResourceConfig: r.ResourceConfig,
       StoppingCondition: r.StoppingCondition,
+      Environment: r.Environment,
+      EnableNetworkIsolation: r.EnableNetworkIsolation,
       CreationTime: job.transitions[0]?.StartTime,
       TrainingEndTime: job.endTime,
       ModelArtifacts:
@@ -177,8 +259,40 @@ export function createFakeAws() {
       if (fault === 'not-found') return awsError('ValidationException', 'Requested resource not found.');
       const respond = (response: Response) => (fault === 'crash' ? HttpResponse.error() : response);
       switch (op) {
+        case 'DescribeHubContent': {
+          const entry = hub.get(body.HubContentName as string);
+          const version = body.HubContentVersion as string | undefined;
+          if (
+            body.HubName !== 'SageMakerPublicHub' ||
+            !entry ||
+            (version && version !== entry.response.HubContentVersion)
+          )
+            return awsError('ResourceNotFound', `Hub content ${String(body.HubContentName)} does not exist.`);
+          return respond(json({ ...entry.response, HubContentDocument: JSON.stringify(entry.document) }));
+        }
+        case 'ListHubContents': {
+          const summaries = [...hub.values()].map(({ response: r }) => ({
+            HubContentName: r.HubContentName,
+            HubContentArn: r.HubContentArn,
+            HubContentVersion: r.HubContentVersion,
+            HubContentType: r.HubContentType,
+            DocumentSchemaVersion: r.DocumentSchemaVersion,
+            HubContentDisplayName: r.HubContentDisplayName,
+            HubContentSearchKeywords: r.HubContentSearchKeywords,
+            HubContentStatus: r.HubContentStatus,
+            CreationTime: r.CreationTime,
+          }));
+          return respond(json({ HubContentSummaries: summaries }));
+        }
+        case 'ListTags': {
+          const arn = body.ResourceArn as string;
+          const job = [...jobs.entries()].find(([n]) => arn.endsWith(`/${n}`))?.[1];
+          return respond(json({ Tags: (job?.request.Tags as unknown[]) ?? [] }));
+        }
         case 'CreateTrainingJob': {
           const name = body.TrainingJobName as string;
+          const mismatch = checkAgainstHub(body);
+          if (mismatch) return awsError('ValidationException', mismatch);
           if (jobs.has(name))
             return awsError(
               'ResourceInUse',

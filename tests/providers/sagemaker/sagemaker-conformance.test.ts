@@ -1,7 +1,7 @@
 import { createSageMakerProvider } from '../../../providers/sagemaker/sagemaker-provider.js';
 import { describeProviderConformance, type ScriptedState } from '../../conformance/provider-conformance.js';
 import { useTestServer } from '../../helpers/test-server.js';
-import { BUCKET, createFakeAws, fakeClients, REGION, ROLE_ARN } from './fake-aws.js';
+import { BUCKET, createFakeAws, fakeClients, REGION, ROLE_ARN, tempCacheDir } from './fake-aws.js';
 import { writeSageMakerFixture } from './sagemaker-fixture.js';
 
 const server = useTestServer();
@@ -29,6 +29,8 @@ describeProviderConformance('sagemaker', async () => {
       clients: fakeClients(),
       retry: { baseDelayMs: 1, maxDelayMs: 1 },
       sleep: async () => {},
+      acceptEula: true,
+      cacheDir: tempCacheDir(),
     }),
     spec: {
       provider: 'sagemaker',

@@ -1,17 +1,26 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSageMakerProvider } from '../../../providers/sagemaker/sagemaker-provider.js';
 import {
-  SAGEMAKER_MODEL,
-  SAGEMAKER_RUNTIME_MODEL,
-  validateOperationInput,
-} from '../../helpers/botocore-contract.js';
+  SAGEMAKER_SMITHY as SAGEMAKER_MODEL,
+  SAGEMAKER_RUNTIME_SMITHY as SAGEMAKER_RUNTIME_MODEL,
+  validateSmithyInput as validateOperationInput,
+} from '../../helpers/smithy-contract.js';
 import { useTestServer } from '../../helpers/test-server.js';
-import { BUCKET, createFakeAws, type FakeAws, fakeClients, REGION, ROLE_ARN } from './fake-aws.js';
+import {
+  BUCKET,
+  createFakeAws,
+  type FakeAws,
+  fakeClients,
+  REGION,
+  ROLE_ARN,
+  tempCacheDir,
+} from './fake-aws.js';
 import { writeSageMakerFixture } from './sagemaker-fixture.js';
 
 /**
  * Every request the provider puts on the wire is checked against the operation's
- * input shape in the official botocore service model (trimmed copy in fixtures/api/).
+ * input in the official Smithy model (trimmed copy in fixtures/api/): closed
+ * structures, patterns with their own ^…$ anchors.
  */
 const server = useTestServer();
 let fake: FakeAws;
@@ -29,16 +38,18 @@ function provider() {
     clients: fakeClients(),
     retry: { baseDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => {},
+    acceptEula: true,
+    cacheDir: tempCacheDir(),
   });
 }
 
-describe('SageMaker requests match the botocore service model', () => {
+describe('SageMaker requests match the Smithy model', () => {
   it('submit, describe, stop, deploy, undeploy: every call is a valid input of its operation', async () => {
     const p = provider();
     for (const kind of ['completion', 'chat'] as const) {
       const data = await writeSageMakerFixture({ kind });
       const key = `contract${kind}`;
-      for (const baseModel of p.catalogue.ids()) {
+      for (const baseModel of fake.hub.keys()) {
         await p.submit(
           {
             provider: 'sagemaker',
@@ -53,7 +64,7 @@ describe('SageMaker requests match the botocore service model', () => {
       const ref = await p.submit(
         {
           provider: 'sagemaker',
-          baseModel: 'llama-3.2-3b-instruct',
+          baseModel: 'meta-textgeneration-llama-3-2-3b-instruct',
           method: 'sft',
           hyperparameters: {},
           suffix: 'support bot v2!',
@@ -69,6 +80,8 @@ describe('SageMaker requests match the botocore service model', () => {
     }
     const ops = new Set(fake.calls.map((c) => c.op));
     for (const op of [
+      'DescribeHubContent',
+      'ListTags',
       'CreateTrainingJob',
       'DescribeTrainingJob',
       'StopTrainingJob',
@@ -150,6 +163,7 @@ describe('the contract check itself', () => {
     broken.ResourceConfig.InstanceType = 'ml.imaginary.huge';
     broken.Tags.push({ Key: 'bad<tag>' });
     broken.Unknown = true;
+    broken.StoppingCondition.MaxRuntimeInSeconds = 0;
     const errors = validateOperationInput(SAGEMAKER_MODEL, 'CreateTrainingJob', broken);
     const expectations = [
       /TrainingJobName: .*pattern/,
@@ -162,6 +176,7 @@ describe('the contract check itself', () => {
       /Tags\[\d+\]\.Value: required/,
       /Tags\[\d+\]\.Key: .*pattern/,
       /Unknown: not a member/,
+      /MaxRuntimeInSeconds: value 0 < min 1/,
     ];
     for (const pattern of expectations)
       expect(
@@ -180,5 +195,40 @@ describe('the contract check itself', () => {
         Body: '{}',
       }),
     ).toEqual([expect.stringMatching(/EndpointName: .*pattern/)]);
+  });
+
+  it('closed structures: one misspelt member fails where an open schema would pass it', async () => {
+    const p = provider();
+    await p.submit(
+      {
+        provider: 'sagemaker',
+        baseModel: 'meta-textgeneration-llama-3-8b',
+        method: 'sft',
+        hyperparameters: {},
+      },
+      await writeSageMakerFixture(),
+      { key: 'closedschema' },
+    );
+    const good = structuredClone(fake.callsOf('CreateTrainingJob')[0]?.body) as Record<string, any>;
+    expect(validateOperationInput(SAGEMAKER_MODEL, 'CreateTrainingJob', good)).toEqual([]);
+    const misspelt = structuredClone(good);
+    misspelt.EnableNetworkIsolaton = misspelt.EnableNetworkIsolation;
+    delete misspelt.EnableNetworkIsolation;
+    expect(validateOperationInput(SAGEMAKER_MODEL, 'CreateTrainingJob', misspelt)).toEqual([
+      'CreateTrainingJob.EnableNetworkIsolaton: not a member of com.amazonaws.sagemaker#CreateTrainingJobRequest',
+    ]);
+    const nested = structuredClone(good);
+    nested.InputDataConfig[0].DataSource.S3DataSource.S3DataTyp = 'S3Prefix';
+    expect(validateOperationInput(SAGEMAKER_MODEL, 'CreateTrainingJob', nested).join('\n')).toMatch(
+      /S3DataSource\.S3DataTyp: not a member of com\.amazonaws\.sagemaker#S3DataSource/,
+    );
+    // Smithy patterns carry their own anchors: a hub name with a trailing space fails.
+    expect(
+      validateOperationInput(SAGEMAKER_MODEL, 'DescribeHubContent', {
+        HubName: 'SageMakerPublicHub ',
+        HubContentType: 'Model',
+        HubContentName: 'meta-textgeneration-llama-3-8b',
+      }).join('\n'),
+    ).toMatch(/HubName: .*pattern/);
   });
 });

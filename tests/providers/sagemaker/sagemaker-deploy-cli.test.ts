@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { main } from '../../../src/cli/main.js';
 import { JobLedger } from '../../../src/jobs/job-ledger.js';
 import { useTestServer } from '../../helpers/test-server.js';
-import { BUCKET, createFakeAws, type FakeAws, REGION, ROLE_ARN } from './fake-aws.js';
+import { BUCKET, createFakeAws, type FakeAws, LLAMA_3_8B, REGION, ROLE_ARN } from './fake-aws.js';
 
 /** `polytune deploy` / `undeploy` end to end: config → registry → provider → fake AWS → ledger. */
 const server = useTestServer();
@@ -49,7 +49,8 @@ beforeEach(async () => {
           roleArn: ROLE_ARN,
           bucket: BUCKET,
           endpointPollMs: 1,
-          retry: { baseDelayMs: 1, maxDelayMs: 1 },
+          cacheDir: join(dir, 'cache'),
+          retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 1 },
         },
       },
     }),
@@ -58,16 +59,7 @@ beforeEach(async () => {
   fake.jobs.set(NAME, {
     request: {
       OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/polytune/output/` },
-      InputDataConfig: [
-        {
-          ChannelName: 'model',
-          DataSource: {
-            S3DataSource: {
-              S3Uri: `s3://jumpstart-private-cache-prod-${REGION}/meta-training/train-meta-textgeneration-llama-3-1-8b-instruct/`,
-            },
-          },
-        },
-      ],
+      Tags: [{ Key: 'polytune:base-model', Value: `${LLAMA_3_8B}@2.1.0` }],
     },
     status: 'Completed',
     secondary: 'Completed',
@@ -83,7 +75,7 @@ beforeEach(async () => {
     remoteId: NAME,
     spec: {
       provider: 'sagemaker',
-      baseModel: 'meta-textgeneration-llama-3-1-8b-instruct',
+      baseModel: LLAMA_3_8B,
       method: 'sft',
       hyperparameters: {},
     },
@@ -156,5 +148,30 @@ describe('polytune deploy / undeploy', () => {
   it('rejects a bad instance count as usage (exit 2) and sends nothing', async () => {
     expect(await main(['deploy', KEY, '--instance-count', '0', ...config()])).toBe(2);
     expect(fake.calls).toHaveLength(0);
+  });
+
+  it('sends each Create* once, records before waiting, and a re-run only waits', async () => {
+    expect(await main(['deploy', KEY, '--no-wait', ...config()])).toBe(0);
+    expect((await ledgerRecord())?.deployments?.[0]).toMatchObject({ id: NAME, status: 'Creating' });
+    expect(await main(['deploy', KEY, ...config()])).toBe(0);
+    expect((await ledgerRecord())?.deployments?.[0]).toMatchObject({ id: NAME, status: 'InService' });
+    for (const op of ['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint'])
+      expect(fake.callsOf(op), op).toHaveLength(1);
+  });
+
+  it('a SageMaker 500 and a throttle show the request id in the output (after the retries)', async () => {
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    fake.failNext('DescribeTrainingJob', 'server-error', 3);
+    expect(await main(['deploy', KEY, ...config()])).toBe(1);
+    expect(stderr.join('')).toMatch(/request id: fake-req-\d+ \(sagemaker, HTTP 500\)/);
+    stderr.length = 0;
+    fake.failNext('DescribeTrainingJob', 'throttle', 3);
+    expect(await main(['deploy', KEY, ...config()])).toBe(1);
+    expect(stderr.join('')).toMatch(/request id: fake-req-\d+ \(sagemaker, HTTP 400\)/);
+    expect(stderr.join('')).toMatch(/ThrottlingException/);
   });
 });

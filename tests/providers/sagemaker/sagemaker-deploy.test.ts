@@ -6,7 +6,16 @@ import {
 import type { PolytuneError } from '../../../src/errors.js';
 import type { JobRef } from '../../../src/provider.js';
 import { useTestServer } from '../../helpers/test-server.js';
-import { BUCKET, createFakeAws, type FakeAws, fakeClients, REGION, ROLE_ARN } from './fake-aws.js';
+import {
+  BUCKET,
+  createFakeAws,
+  type FakeAws,
+  fakeClients,
+  LLAMA_3_8B,
+  REGION,
+  ROLE_ARN,
+  tempCacheDir,
+} from './fake-aws.js';
 import { writeSageMakerFixture } from './sagemaker-fixture.js';
 
 const server = useTestServer();
@@ -25,6 +34,8 @@ beforeEach(() => {
     clients: fakeClients(),
     retry: { baseDelayMs: 1, maxDelayMs: 1 },
     endpointPollMs: 15_000,
+    acceptEula: true,
+    cacheDir: tempCacheDir(),
     sleep: async (ms) => {
       sleeps.push(ms);
     },
@@ -35,7 +46,7 @@ async function completedJob(): Promise<JobRef> {
   const ref = await provider.submit(
     {
       provider: 'sagemaker',
-      baseModel: 'meta-textgeneration-llama-3-1-8b-instruct',
+      baseModel: LLAMA_3_8B,
       method: 'sft',
       hyperparameters: {},
     },
@@ -69,9 +80,19 @@ describe('deploy / undeploy', () => {
       S3DataType: 'S3Prefix',
       CompressionType: 'None',
     });
-    expect(model.PrimaryContainer.Image).toContain(
-      '763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference',
+    // Image, environment and isolation from the hub document (its g5 variant, its TGI variables).
+    expect(model.PrimaryContainer.Image).toBe(
+      '763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:2.1.1-tgi2.0.0-gpu-py310-cu121-ubuntu22.04',
     );
+    expect(model.PrimaryContainer.Environment).toMatchObject({
+      HF_MODEL_ID: '/opt/ml/model',
+      MAX_INPUT_LENGTH: '8191',
+      MAX_TOTAL_TOKENS: '8192',
+      SM_NUM_GPUS: '1',
+      SAGEMAKER_PROGRAM: 'inference.py',
+      ENDPOINT_SERVER_TIMEOUT: '3600',
+    });
+    expect(model.EnableNetworkIsolation).toBe(true);
     const config = fake.callsOf('CreateEndpointConfig')[0]?.body as Record<string, any>;
     expect(config.ProductionVariants[0]).toMatchObject({
       ModelName: ref.remoteId,
@@ -84,13 +105,23 @@ describe('deploy / undeploy', () => {
     expect((await (await provider.model(ref)).generate({ input: 'hi' })).text).toBe('fine-tuned answer');
   });
 
-  it('re-running a deploy resumes it instead of creating a second endpoint', async () => {
+  it('re-running a deploy finds the endpoint and only waits: each Create* sent once', async () => {
     const ref = await completedJob();
-    await provider.deploy(ref, { wait: false });
-    const again = await provider.deploy(ref);
+    const created: string[] = [];
+    await provider.deploy(ref, { wait: false, onCreated: (d) => void created.push(d.status) });
+    const again = await provider.deploy(ref, { onCreated: (d) => void created.push(d.status) });
     expect(again.status).toBe('InService');
-    expect(fake.endpoints.size).toBe(1);
-    expect(fake.models.size).toBe(1);
+    expect(created).toEqual(['Creating', 'Creating']);
+    for (const op of ['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint'])
+      expect(fake.callsOf(op), op).toHaveLength(1);
+  });
+
+  it('per-instance hosting variables override the defaults (SM_NUM_GPUS 4 on ml.g5.12xlarge)', async () => {
+    const ref = await completedJob();
+    await provider.deploy(ref, { instanceType: 'ml.g5.12xlarge', wait: false });
+    const model = fake.callsOf('CreateModel')[0]?.body as Record<string, any>;
+    expect(model.PrimaryContainer.Environment.SM_NUM_GPUS).toBe('4');
+    expect(model.PrimaryContainer.Environment.MAX_TOTAL_TOKENS).toBe('8192');
   });
 
   it('a failed endpoint is an error that says to undeploy', async () => {

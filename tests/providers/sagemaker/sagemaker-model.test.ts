@@ -3,7 +3,15 @@ import { invocationBody, parseGeneratedText } from '../../../providers/sagemaker
 import { createSageMakerProvider } from '../../../providers/sagemaker/sagemaker-provider.js';
 import { isPolytuneError, type PolytuneError } from '../../../src/errors.js';
 import { useTestServer } from '../../helpers/test-server.js';
-import { BUCKET, createFakeAws, type FakeAws, fakeClients, REGION, ROLE_ARN } from './fake-aws.js';
+import {
+  BUCKET,
+  createFakeAws,
+  type FakeAws,
+  fakeClients,
+  REGION,
+  ROLE_ARN,
+  tempCacheDir,
+} from './fake-aws.js';
 
 const server = useTestServer();
 let fake: FakeAws;
@@ -23,6 +31,8 @@ function provider() {
     clients: fakeClients(),
     retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => {},
+    acceptEula: true,
+    cacheDir: tempCacheDir(),
   });
 }
 

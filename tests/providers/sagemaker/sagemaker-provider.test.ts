@@ -1,3 +1,4 @@
+import { HttpResponse, http } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { trainingJobName } from '../../../providers/sagemaker/sagemaker-names.js';
 import {
@@ -7,7 +8,15 @@ import {
 import { isPolytuneError, type PolytuneError } from '../../../src/errors.js';
 import type { JobSpec } from '../../../src/jobs/job-spec.js';
 import { useTestServer } from '../../helpers/test-server.js';
-import { BUCKET, createFakeAws, type FakeAws, fakeClients, REGION, ROLE_ARN } from './fake-aws.js';
+import {
+  BUCKET,
+  createFakeAws,
+  type FakeAws,
+  fakeClients,
+  REGION,
+  ROLE_ARN,
+  tempCacheDir,
+} from './fake-aws.js';
 import { statsOf, writeSageMakerFixture } from './sagemaker-fixture.js';
 
 const server = useTestServer();
@@ -29,6 +38,8 @@ function makeProvider(extra: Record<string, unknown> = {}): SageMakerProvider {
     clients: fakeClients(),
     retry: { retries: 4, baseDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => {},
+    acceptEula: true,
+    cacheDir: tempCacheDir(),
     ...extra,
   });
 }
@@ -72,13 +83,19 @@ describe('submit', () => {
       '763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:2.0.0-transformers4.28.1-gpu-py310-cu118-ubuntu20.04',
     );
     const channels = Object.fromEntries(body.InputDataConfig.map((c: any) => [c.ChannelName, c]));
-    expect(Object.keys(channels).sort()).toEqual(['code', 'model', 'training', 'validation']);
+    // Gated weights never ride the model channel: the script reads them from SageMakerGatedModelS3Uri.
+    expect(Object.keys(channels).sort()).toEqual(['code', 'training', 'validation']);
     expect(channels.training.DataSource.S3DataSource.S3Uri).toBe(`s3://${BUCKET}/${prefix}/train/`);
     expect(channels.validation.DataSource.S3DataSource.S3Uri).toBe(`s3://${BUCKET}/${prefix}/validation/`);
-    expect(channels.model.DataSource.S3DataSource.ModelAccessConfig).toEqual({ AcceptEula: true });
-    expect(channels.model.ContentType).toBe('application/x-sagemaker-model');
-    expect(channels.code.DataSource.S3DataSource.S3Uri).toContain('jumpstart-cache-prod-us-east-1');
-    expect(channels.code.DataSource.S3DataSource.ModelAccessConfig).toBeUndefined();
+    expect(channels.code.DataSource.S3DataSource.S3Uri).toBe(
+      's3://jumpstart-cache-prod-us-east-1/source-directory-tarballs/meta/transfer_learning/textgeneration/prepack/v1.0.1/sourcedir.tar.gz',
+    );
+    expect(body.Environment).toEqual({
+      SageMakerGatedModelS3Uri:
+        's3://jumpstart-private-cache-prod-us-east-1/meta-training/g5/v1.0.0/train-meta-textgeneration-llama-3-1-8b-instruct.tar.gz',
+      accept_eula: 'true',
+    });
+    expect(body.EnableNetworkIsolation).toBe(true);
 
     const hp = body.HyperParameters as Record<string, unknown>;
     for (const value of Object.values(hp)) expect(typeof value).toBe('string');
@@ -90,17 +107,11 @@ describe('submit', () => {
       instruction_tuned: 'True',
       chat_dataset: 'False',
       sagemaker_program: 'transfer_learning.py',
+      sagemaker_submit_directory: '/opt/ml/input/data/code/sourcedir.tar.gz',
     });
-    for (const name of [
-      'lora_alpha',
-      'lora_dropout',
-      'per_device_train_batch_size',
-      'max_input_length',
-      'validation_split_ratio',
-    ]) {
+    for (const name of ['lora_alpha', 'lora_dropout', 'per_device_train_batch_size', 'max_input_length']) {
       expect(hp[name], name).toBeTypeOf('string');
     }
-    expect([hp.int8_quantization, hp.enable_fsdp].filter((v) => v === 'True')).toHaveLength(1);
     expect(body.OutputDataConfig).toEqual({
       S3OutputPath: `s3://${BUCKET}/ft/output/`,
       CompressionType: 'NONE',
@@ -108,22 +119,24 @@ describe('submit', () => {
     expect(body.ResourceConfig).toEqual({
       InstanceType: 'ml.g5.12xlarge',
       InstanceCount: 1,
-      VolumeSizeInGB: 512,
+      VolumeSizeInGB: 256,
     });
-    expect(body.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 86400 });
+    // The hub document's MaxRuntimeInSeconds.
+    expect(body.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 360000 });
+    expect(body.Tags).toContainEqual({
+      Key: 'polytune:base-model',
+      Value: 'meta-textgeneration-llama-3-1-8b-instruct@2.1.0',
+    });
     expect(body.Tags).toContainEqual({ Key: 'polytune:job-key', Value: KEY });
   });
 
-  it('compiles chat data to the dialog variant (chat_dataset True) and honours spec.extra', async () => {
+  it('compiles chat data to the dialog variant (chat_dataset True) and honours spec.extra and --hyperparameter', async () => {
     const data = await writeSageMakerFixture({ kind: 'chat' });
     await makeProvider().submit(
       {
         ...spec,
-        extra: {
-          instanceType: 'ml.g5.48xlarge',
-          memoryStrategy: 'int8',
-          hyperparameters: { max_input_length: 2048 },
-        },
+        extra: { instanceType: 'ml.g5.48xlarge' },
+        providerHyperparameters: { int8_quantization: 'True', enable_fsdp: false, max_input_length: 2048 },
       },
       data,
       { key: KEY },
@@ -321,78 +334,107 @@ describe('status, events, cost, cancel', () => {
 describe('validate and price', () => {
   it('flags what would fail before any upload', async () => {
     const data = await writeSageMakerFixture();
-    const provider = createSageMakerProvider({ region: REGION, clients: fakeClients() });
-    const codes = provider
-      .validate(statsOf(data), {
-        ...spec,
-        method: 'dpo',
-        hyperparameters: { learningRateMultiplier: 2 },
-        extra: { instanceType: 'ml.g5.2xlarge', hyperparameters: { int8_quantization: 'True' } },
-      })
-      .map((i) => `${i.severity}:${i.code}`);
+    const provider = createSageMakerProvider({
+      region: REGION,
+      clients: fakeClients(),
+      cacheDir: tempCacheDir(),
+    });
+    const bad: JobSpec = {
+      ...spec,
+      method: 'dpo',
+      hyperparameters: { learningRateMultiplier: 2 },
+      extra: { instanceType: 'ml.g5.2xlarge' },
+    };
+    await provider.prepare(bad, data);
+    const codes = provider.validate(statsOf(data), bad).map((i) => `${i.severity}:${i.code}`);
     expect(codes).toEqual(
       expect.arrayContaining([
         'error:UNSUPPORTED_METHOD',
         'error:NO_ROLE',
         'error:NO_BUCKET',
-        'warning:UNTESTED_INSTANCE',
+        'warning:UNSUPPORTED_INSTANCE',
         'warning:IGNORED_HYPERPARAMETER',
-        'error:MEMORY_STRATEGY',
+        'error:EULA_REQUIRED',
       ]),
     );
-    expect(provider.validate(statsOf(data), { ...spec, baseModel: 'gpt-4o' }).map((i) => i.code)).toContain(
-      'UNKNOWN_MODEL',
-    );
-    expect(makeProvider().validate(statsOf(data), spec)).toEqual([]);
+    const gpt = { ...spec, baseModel: 'gpt-4o' };
+    await provider.prepare(gpt);
+    expect(provider.validate(statsOf(data), gpt).map((i) => i.code)).toContain('HUB');
+    const ok = makeProvider();
+    await ok.prepare(spec, data);
+    expect(ok.validate(statsOf(data), spec)).toEqual([]);
   });
 
   it('estimates cost from token counts and an assumed throughput, and says so', async () => {
     const data = await writeSageMakerFixture({ trainCount: 1000 });
-    const estimate = makeProvider().price(spec, statsOf(data));
+    const provider = makeProvider();
+    await provider.prepare(spec, data);
+    const estimate = provider.price(spec, statsOf(data));
     // (1000 + 3) × 20 tokens × 2 epochs = 40,120 tokens ÷ 1500 tok/s = 26.75 s, + 900 s start-up
-    // = 0.25743 h × $7.09/h = $1.83
+    // = 0.25743 h × $7.09/h (ml.g5.12xlarge, the hub's default) = $1.83
     expect(estimate).toMatchObject({ currency: 'USD', estimate: true, amount: 1.83 });
-    expect(estimate.basis).toMatch(/estimate/);
-    expect(estimate.basis).toMatch(/assumed/);
+    expect(estimate.basis).toMatch(
+      /assumed for meta-textgeneration-llama-3-1-8b-instruct@2\.1\.0 on ml\.g5\.12xlarge/,
+    );
+    expect(estimate.note).toMatch(/assumption/);
+    expect(estimate.note).toMatch(/unverified/);
     expect(estimate.source).toContain('aws.amazon.com/sagemaker/pricing');
     const overridden = makeProvider({
       prices: { 'ml.g5.12xlarge': { perHour: 10, source: 'our EDP rate', date: '2026-11-01' } },
-    }).price(spec, statsOf(data));
-    expect(overridden.amount).toBe(2.57);
-    expect(overridden.source).toBe('our EDP rate');
+    });
+    await overridden.prepare(spec, data);
+    expect(overridden.price(spec, statsOf(data)).amount).toBe(2.57);
+    expect(overridden.price(spec, statsOf(data)).source).toBe('our EDP rate');
   });
 
-  it('accepts user catalogue entries and rejects incomplete ones', async () => {
-    const provider = makeProvider({
-      models: {
-        'my-llama-3-1-8b': {
-          displayName: 'Our Llama copy',
-          eula: false,
-          trainingImage: '111122223333.dkr.ecr.{region}.amazonaws.com/our-train:1',
-          inferenceImage: '111122223333.dkr.ecr.{region}.amazonaws.com/our-serve:1',
-          codeUri: 's3://our-bucket/code/',
-          modelUri: 's3://our-bucket/weights/',
-          defaultInstanceType: 'ml.g5.12xlarge',
-          testedInstanceTypes: ['ml.g5.12xlarge'],
-          defaultInferenceInstanceType: 'ml.g5.2xlarge',
-          hyperparameters: { epoch: '1', int8_quantization: 'False', enable_fsdp: 'True' },
-        },
-        'meta-textgeneration-llama-3-1-8b-instruct': { defaultInstanceType: 'ml.g5.24xlarge' },
-      },
-    });
-    expect(provider.catalogue.resolve('my-llama-3-1-8b').trainingImage).toContain('our-train');
-    expect(provider.catalogue.resolve('llama-3.1-8b-instruct').defaultInstanceType).toBe('ml.g5.24xlarge');
+  it('an instance with no known price is "cost unknown", never $0', async () => {
     const data = await writeSageMakerFixture();
-    await provider.submit({ ...spec, baseModel: 'my-llama-3-1-8b' }, data, { key: KEY });
-    const body = fake.callsOf('CreateTrainingJob')[0]?.body as Record<string, any>;
-    expect(body.AlgorithmSpecification.TrainingImage).toBe(
-      '111122223333.dkr.ecr.us-east-1.amazonaws.com/our-train:1',
+    const provider = makeProvider();
+    const unpriced = { ...spec, extra: { instanceType: 'ml.g5.16xlarge' } };
+    await provider.prepare(unpriced, data);
+    expect(() => provider.price(unpriced, statsOf(data))).toThrow(
+      /Cost unknown: no hourly price for ml\.g5\.16xlarge/,
     );
-    const model = body.InputDataConfig.find((c: any) => c.ChannelName === 'model');
-    expect(model.DataSource.S3DataSource.ModelAccessConfig).toBeUndefined();
-    expect(() => makeProvider({ models: { 'half-entry': { displayName: 'x' } } })).toThrow(
-      /incomplete or invalid/,
+    expect(provider.validate(statsOf(data), unpriced).map((i) => i.code)).toContain('NO_PRICE');
+    // Not resolved yet (offline demo): unknown too, with the way out.
+    expect(() => makeProvider().price(spec, statsOf(data))).toThrow(/Cost unknown/);
+  });
+
+  it('endpoints.sagemaker points the SageMaker client elsewhere (VPC endpoint, emulator)', async () => {
+    const seen: string[] = [];
+    server.use(
+      http.post('https://sagemaker.vpce.example.test/', async ({ request }) => {
+        seen.push(request.headers.get('x-amz-target') ?? '');
+        return HttpResponse.json(
+          { __type: 'ResourceNotFound', message: 'no such hub content' },
+          {
+            status: 400,
+            headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'vpce-1' },
+          },
+        );
+      }),
     );
+    const { sagemaker: _default, ...clients } = fakeClients();
+    const provider = makeProvider({
+      clients,
+      endpoints: { sagemaker: 'https://sagemaker.vpce.example.test' },
+    });
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDENDPOINTTEST';
+    process.env.AWS_SECRET_ACCESS_KEY = 'endpoint-test-secret';
+    try {
+      await provider.prepare(spec);
+    } finally {
+      for (const [k, v] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    expect(seen).toEqual(['SageMaker.DescribeHubContent']);
+    expect(fake.callsOf('DescribeHubContent')).toHaveLength(0);
   });
 
   it('rejects bad settings with one clear error', () => {
