@@ -1,18 +1,7 @@
 import type { LineWriter } from './line-writer.js';
-import type { TransformedBatch } from './transform-record.js';
+import type { EncodedLines, TransformedBatch } from './transform-record.js';
 
-/**
- * A batch's output lines as UTF-8 bytes, one buffer per stream (stream 0: the
- * canonical example lines, then one per compiler), each line with its newline.
- * Record k's line in stream s spans `ends[s][k-1]` (0 for k = 0) to
- * `ends[s][k]`; records that produced no line span nothing. Workers send this
- * instead of strings: the buffers move to the main thread without a copy and
- * the main thread's writers copy bytes instead of encoding text.
- */
-export interface EncodedLines {
-  streams: Uint8Array[];
-  ends: Uint32Array[];
-}
+export type { EncodedLines };
 
 /** Encodes a transformed batch's lines and drops the strings (the worker side). */
 export function encodeLines(batch: TransformedBatch, compilerCount: number): EncodedLines {

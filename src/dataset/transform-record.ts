@@ -1,6 +1,5 @@
 import { cleanExample, exampleLine, toExample } from './clean-example.js';
 import type { DatasetCompiler } from './compiler.js';
-import type { EncodedLines } from './encoded-lines.js';
 import type { RecordFinding } from './map-record.js';
 import { mapRecord } from './map-record.js';
 import { MINHASH_BINS, minhashInto, similarityText } from './minhash.js';
@@ -55,6 +54,19 @@ export interface KeptCandidate {
   exampleLine: string;
   /** One line per `TransformContext.compilers`. */
   compiled: string[];
+}
+
+/**
+ * A batch's output lines as UTF-8 bytes, one buffer per stream (stream 0: the
+ * canonical example lines, then one per compiler), each line with its newline.
+ * Record k's line in stream s spans `ends[s][k-1]` (0 for k = 0) to
+ * `ends[s][k]`; records that produced no line span nothing. Workers send this
+ * instead of strings (`encoded-lines.ts`): the buffers move to the main thread without a copy and
+ * the main thread's writers copy bytes instead of encoding text.
+ */
+export interface EncodedLines {
+  streams: Uint8Array[];
+  ends: Uint32Array[];
 }
 
 /** Records of one batch, transformed; signatures packed `MINHASH_BINS` per record (by index in `records`). */
