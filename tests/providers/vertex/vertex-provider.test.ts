@@ -324,7 +324,8 @@ describe('get, states and cost', () => {
     expect(overridden).toMatchObject({
       amount: 0.0144,
       date: '2027-01-01',
-      source: 'polytune.config override',
+      // The shared PriceOverrideSchema names an override's source 'user config'.
+      source: 'user config',
     });
     let unknown: unknown;
     try {
