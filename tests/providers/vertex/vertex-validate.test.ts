@@ -40,8 +40,8 @@ const spec: JobSpec = {
   method: 'sft',
   hyperparameters: {},
 };
-const codes = (s: DatasetStats, j: JobSpec = spec) =>
-  validateForVertex(s, j).map((i) => `${i.severity}:${i.code}`);
+const codes = (s: DatasetStats, j: JobSpec = spec, location?: string) =>
+  validateForVertex(s, j, location).map((i) => `${i.severity}:${i.code}`);
 
 describe('validate: Gemini tuning limits before any upload', () => {
   it('passes a dataset inside the limits', () => {
@@ -124,6 +124,7 @@ describe('validate: the table of tunable models', () => {
     expect(issue).toMatchObject({ code: 'VERTEX_REGION' });
     expect(issue?.message).toContain('us-central1 or europe-west4');
     expect(codes(stats(), three, 'europe-west4')).toEqual([]);
+    expect(codes(stats(), three, 'us-east1')).toEqual(['error:VERTEX_REGION']);
     expect(codes(stats(), spec, 'asia-northeast1')).toEqual([]);
   });
 
