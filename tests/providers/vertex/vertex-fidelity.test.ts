@@ -221,3 +221,32 @@ describe('errors carry the HTTP exchange and Google request id', () => {
     expect(cliOutput(error)).toContain('request id: fake-read-1 (vertex, HTTP 500)');
   });
 });
+
+describe('prices carry their source, date and notes; unknown stays unknown', () => {
+  it('a training estimate names its source and says what is unverified; 2.5 Pro notes its second tier', async () => {
+    const data = await prepared();
+    const stats = data.manifest.stats as never;
+    const estimate = makeProvider().price({ ...sft, hyperparameters: { epochs: 1 } }, stats);
+    expect(estimate.source).toMatch(/^https:\/\//);
+    expect(estimate.date).toBe('2026-12-06');
+    expect(estimate.note).toContain('training price unverified');
+    const pro = makeProvider().price(
+      { ...sft, baseModel: 'gemini-2.5-pro', hyperparameters: { epochs: 1 } },
+      stats,
+    );
+    expect(pro.note).toContain('above 200K tokens');
+    const unknown = await failure(
+      Promise.resolve().then(() => makeProvider().price({ ...sft, baseModel: 'gemini-3.5-flash' }, stats)),
+    );
+    expect(unknown).toMatchObject({
+      code: 'UNSUPPORTED',
+      message: expect.stringContaining('unknown, not $0'),
+    });
+  });
+
+  it('a base model evaluated as vertex:gemini-2.5-flash is priced; a model without an entry has no price', async () => {
+    const base = await makeProvider().model('vertex:gemini-2.5-flash');
+    expect(base.price).toMatchObject({ inputPer1M: 0.3, outputPer1M: 2.5, date: '2026-12-06' });
+    expect((await makeProvider().model('vertex:gemini-3.5-flash')).price).toBeUndefined();
+  });
+});
