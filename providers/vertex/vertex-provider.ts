@@ -1,19 +1,17 @@
 import type { PriceEntry, PriceTable } from '../../src/cost/cost-estimate.js';
-import type { JobEvent, JobSnapshot, Model, Provider } from '../../src/provider.js';
-import { withRetry } from '../../src/retry.js';
+import type { JobEvent, JobRef, JobSnapshot, Model, Provider } from '../../src/provider.js';
 import { createVertexClients } from './vertex-clients.js';
 import { actualVertexCost, estimateVertexCost, inferencePriceFor } from './vertex-cost.js';
 import { isRetryableGoogleError } from './vertex-errors.js';
 import { eventsSince, vertexEvents } from './vertex-events.js';
-import { rawStateOf, vertexJobState } from './vertex-job-state.js';
 import { createVertexJobs } from './vertex-jobs.js';
 import { createVertexModel } from './vertex-model.js';
 import { resolveModelTarget } from './vertex-model-target.js';
 import { requireProject, resolveVertexOptions, type VertexOptions } from './vertex-options.js';
 import { VERTEX_PRICES } from './vertex-prices.js';
+import { submitTuningJob } from './vertex-submit.js';
 import { tunableModelList } from './vertex-tunable-models.js';
-import { buildTuningJob, epochsOf, int64, isoTime, snapshotOf } from './vertex-tuning-job.js';
-import { uploadPreparedData } from './vertex-upload.js';
+import { epochsOf, int64, snapshotOf, type TuningJob } from './vertex-tuning-job.js';
 import { validateForVertex } from './vertex-validate.js';
 
 export type { VertexOptions } from './vertex-options.js';
@@ -39,61 +37,27 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
 
     validate: (stats, spec) => validateForVertex(stats, spec, opts.location),
 
-    async submit(spec, data, ctx) {
-      const existing = await jobs.find(ctx.key, ctx.signal);
-      if (existing) return existing;
-      const files = await uploadPreparedData(data, ctx, {
-        storage: clients.storage(),
-        bucket: opts.bucket,
-        prefix: opts.prefix,
-        resumableThresholdBytes: opts.resumableThresholdBytes,
-        retry: { ...opts.retry, signal: ctx.signal },
-      });
-      const tuningJob = buildTuningJob({
-        spec,
-        key: ctx.key,
-        trainingDatasetUri: files.train.uri,
-        validationDatasetUri: files.validation?.uri,
-      });
-      // CreateTuningJob has no request id: every retry first looks for a job with our key.
-      return withRetry(
-        async (attempt) => {
-          if (attempt > 0) {
-            const found = await jobs.find(ctx.key, ctx.signal);
-            if (found) return found;
-          }
-          const job = await jobs.create(tuningJob);
-          ctx.onEvent?.({
-            id: `created:${job.name}`,
-            at: isoTime(job.createTime) ?? new Date().toISOString(),
-            kind: 'state',
-            level: 'info',
-            state: vertexJobState(rawStateOf(job.state)),
-            message: `created tuning job ${job.name}`,
-          });
-          return jobs.refOf(ctx.key, job);
+    submit: (spec, data, ctx) =>
+      submitTuningJob(
+        {
+          jobs,
+          retry,
+          upload: {
+            storage: clients.storage(),
+            bucket: opts.bucket,
+            prefix: opts.prefix,
+            resumableThresholdBytes: opts.resumableThresholdBytes,
+            retry: opts.retry,
+          },
         },
-        { ...retry, signal: ctx.signal },
-      );
-    },
+        spec,
+        data,
+        ctx,
+      ),
 
     find: (key) => jobs.find(key),
 
-    async get(ref): Promise<JobSnapshot> {
-      const job = await jobs.get(ref.remoteId);
-      const snapshot = snapshotOf(ref, job);
-      const billable = int64(job.tuningDataStats?.supervisedTuningDataStats?.totalBillableTokenCount);
-      const epochs = epochsOf(job);
-      if (billable && epochs) snapshot.trainedTokens = billable * epochs;
-      if (billable && job.baseModel) {
-        try {
-          snapshot.cost = actualVertexCost(prices, job.baseModel, billable, epochs, opts.assumedEpochs);
-        } catch {
-          // No price for this base model: the snapshot simply has no cost.
-        }
-      }
-      return snapshot;
-    },
+    get: async (ref) => snapshotWithCost(ref, await jobs.get(ref.remoteId), prices, opts.assumedEpochs),
 
     cancel: (ref) => jobs.cancel(ref.remoteId),
 
@@ -121,6 +85,27 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
 
     listTunableModels: async () => tunableModelList(),
   };
+}
+
+/** The job as a snapshot, with trained tokens and the actual cost once Vertex reports billable tokens. */
+function snapshotWithCost(
+  ref: JobRef,
+  job: TuningJob,
+  prices: PriceTable,
+  assumedEpochs: number,
+): JobSnapshot {
+  const snapshot = snapshotOf(ref, job);
+  const billable = int64(job.tuningDataStats?.supervisedTuningDataStats?.totalBillableTokenCount);
+  const epochs = epochsOf(job);
+  if (billable && epochs) snapshot.trainedTokens = billable * epochs;
+  if (billable && job.baseModel) {
+    try {
+      snapshot.cost = actualVertexCost(prices, job.baseModel, billable, epochs, assumedEpochs);
+    } catch {
+      // No price for this base model: the snapshot simply has no cost (unknown, not $0).
+    }
+  }
+  return snapshot;
 }
 
 function mergePrices(defaults: PriceTable, overrides: Record<string, Partial<PriceEntry>>): PriceTable {
