@@ -41,6 +41,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
       submitTuningJob(
         {
           jobs,
+          location: opts.location,
           retry,
           upload: {
             storage: clients.storage(),

@@ -6,24 +6,29 @@ import { rawStateOf, vertexJobState } from './vertex-job-state.js';
 import type { VertexJobs } from './vertex-jobs.js';
 import { buildTuningJob, isoTime } from './vertex-tuning-job.js';
 import { type PreparedUploadTarget, uploadPreparedData } from './vertex-upload.js';
+import { refuseUntunable } from './vertex-validate.js';
 
 export interface VertexSubmitContext {
   jobs: VertexJobs;
+  /** The tuning region, checked against the model before any request. */
+  location: string;
   upload: PreparedUploadTarget;
   retry: RetryOptions;
 }
 
 /**
- * Submit: re-attach to a job with this key if one exists, else upload the
+ * Submit: refuse a model, adapter size or region Vertex does not tune (before
+ * any request), re-attach to a job with this key if one exists, else upload the
  * compiled files and create the job. CreateTuningJob has no request id, so
  * every retry first looks for a job carrying our key.
  */
 export async function submitTuningJob(
-  { jobs, upload, retry }: VertexSubmitContext,
+  { jobs, location, upload, retry }: VertexSubmitContext,
   spec: JobSpec,
   data: PreparedData,
   ctx: SubmitContext,
 ): Promise<JobRef> {
+  refuseUntunable(spec, location);
   const existing = await jobs.find(ctx.key, ctx.signal);
   if (existing) return existing;
   const files = await uploadPreparedData(data, ctx, {

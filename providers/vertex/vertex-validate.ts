@@ -1,4 +1,5 @@
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
+import { PolytuneError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import type { Issue } from '../../src/provider.js';
 import { TUNABLE_GEMINI, type TunableGemini, tunableGemini } from './vertex-tunable-models.js';
@@ -19,15 +20,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  */
 export function validateForVertex(stats: DatasetStats, spec: JobSpec, location?: string): Issue[] {
   const model = tunableGemini(spec.baseModel);
-  if (!model) {
-    return [
-      {
-        severity: 'error',
-        code: 'VERTEX_MODEL',
-        message: `Vertex AI does not tune ${spec.baseModel}. Tunable: ${TUNABLE_GEMINI.map((m) => m.id).join(', ')} (\`polytune models --provider vertex\`).`,
-      },
-    ];
-  }
+  if (!model) return [unknownModel(spec.baseModel)];
   return [
     ...hyperparameterIssues(spec),
     ...modelIssues(model, spec, location),
@@ -35,6 +28,30 @@ export function validateForVertex(stats: DatasetStats, spec: JobSpec, location?:
     ...sizeIssues(stats, model),
     ...tokenIssues(stats, model),
   ];
+}
+
+function unknownModel(baseModel: string): Issue {
+  return {
+    severity: 'error',
+    code: 'VERTEX_MODEL',
+    message: `Vertex AI does not tune ${baseModel}. Tunable: ${TUNABLE_GEMINI.map((m) => m.id).join(', ')} (\`polytune models --provider vertex\`).`,
+  };
+}
+
+/**
+ * The checks that need no dataset (base model, adapter size, region, method),
+ * which submit runs again so an API caller that skipped `validate` is refused
+ * before any request.
+ */
+export function refuseUntunable(spec: JobSpec, location: string): void {
+  const model = tunableGemini(spec.baseModel);
+  const errors = (model ? modelIssues(model, spec, location) : [unknownModel(spec.baseModel)]).filter(
+    (i) => i.severity === 'error',
+  );
+  if (errors.length === 0) return;
+  throw new PolytuneError('INVALID_INPUT', errors.map((i) => i.message).join(' '), {
+    hint: 'See `polytune models --provider vertex` for the models, adapter sizes and regions Vertex AI tunes.',
+  });
 }
 
 function modelIssues(model: TunableGemini, spec: JobSpec, location: string | undefined): Issue[] {

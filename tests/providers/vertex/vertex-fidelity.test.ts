@@ -1,5 +1,7 @@
 import { rm } from 'node:fs/promises';
+import aiplatform from '@google-cloud/aiplatform';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { toPolytuneError } from '../../../providers/vertex/vertex-errors.js';
 import { createVertexProvider, type VertexOptions } from '../../../providers/vertex/vertex-provider.js';
 import { printError } from '../../../src/cli/main.js';
 import type { PreparedData } from '../../../src/dataset/prepared-manifest.js';
@@ -71,32 +73,58 @@ afterEach(async () => {
   for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the fake refuses what the service refuses, with Google error bodies', () => {
-  it('an unknown base model, an adapter size the model lacks, a region without tuning', async () => {
+const untunable: [JobSpec, VertexOptions, string][] = [
+  [{ ...sft, baseModel: 'gemini-2.0-flash-001' }, {}, 'not supported for tuning'],
+  [{ ...sft, baseModel: 'gemini-2.5-pro', hyperparameters: { loraRank: 16 } }, {}, 'ADAPTER_SIZE_SIXTEEN'],
+  [{ ...sft, baseModel: 'gemini-3.5-flash' }, { location: 'asia-northeast1' }, 'asia-northeast1'],
+];
+
+describe('a model, adapter size or region Vertex does not tune', () => {
+  it('is refused by the provider before any request, at plan time and at submit', async () => {
     const data = await prepared();
-    const cases: [JobSpec, VertexOptions, string][] = [
-      [{ ...sft, baseModel: 'gemini-2.0-flash-001' }, {}, 'not supported for tuning'],
-      [
-        { ...sft, baseModel: 'gemini-2.5-pro', hyperparameters: { loraRank: 16 } },
-        {},
-        'ADAPTER_SIZE_SIXTEEN',
-      ],
-      [{ ...sft, baseModel: 'gemini-3.5-flash' }, { location: 'asia-northeast1' }, 'asia-northeast1'],
-    ];
-    for (const [spec, settings, says] of cases) {
-      const error = await failure(makeProvider(settings).submit(spec, data, { key: `k-${spec.baseModel}` }));
-      expect(error.code).toBe('INVALID_INPUT');
-      expect(error.message).toContain(says);
-      expect(error.http).toMatchObject({ provider: 'vertex', status: 400, method: 'POST' });
-      expect(error.http?.bodyExcerpt).toContain('"status":"INVALID_ARGUMENT"');
+    const stats = data.manifest.stats as never;
+    for (const [spec, settings] of untunable) {
+      const provider = makeProvider(settings);
+      expect(provider.validate(stats, spec).filter((i) => i.severity === 'error')).toHaveLength(1);
+      const error = await failure(provider.submit(spec, data, { key: `k-${spec.baseModel}` }));
+      expect(error).toMatchObject({
+        code: 'INVALID_INPUT',
+        hint: expect.stringContaining('polytune models'),
+      });
+    }
+    expect(server.captured).toEqual([]);
+  });
+
+  it('is refused by the fake as the service does (a Google error body), when the SDK sends it anyway', async () => {
+    const ADAPTER: Record<number, string> = { 16: 'ADAPTER_SIZE_SIXTEEN' };
+    for (const [spec, settings, says] of untunable) {
+      const location = settings.location ?? 'us-central1';
+      const client = new aiplatform.v1.GenAiTuningServiceClient({
+        fallback: true,
+        apiEndpoint: `${location}-aiplatform.googleapis.com`,
+        authClient: testAuthClient(),
+      } as never);
+      const rank = spec.hyperparameters.loraRank;
+      const tuningJob = {
+        baseModel: spec.baseModel,
+        supervisedTuningSpec: {
+          trainingDatasetUri: 'gs://b/t.jsonl',
+          ...(rank ? { hyperParameters: { adapterSize: ADAPTER[rank] as never } } : {}),
+        },
+      };
+      const error = await client
+        .createTuningJob({ parent: `projects/${PROJECT}/locations/${location}`, tuningJob })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const polytune = toPolytuneError(error, 'creating');
+      expect(polytune.code).toBe('INVALID_INPUT');
+      expect(polytune.message).toContain(says);
+      expect(polytune.http).toMatchObject({ provider: 'vertex', status: 400, method: 'POST' });
+      expect(polytune.http?.bodyExcerpt).toContain('"status":"INVALID_ARGUMENT"');
     }
     expect(fake.jobs.size).toBe(0);
-    // The same specs are refused at plan time, before any request.
-    const stats = data.manifest.stats as never;
-    for (const [spec, settings] of cases) {
-      const issues = makeProvider(settings).validate(stats, spec);
-      expect(issues.some((i) => i.severity === 'error')).toBe(true);
-    }
   });
 });
 
