@@ -75,12 +75,13 @@ export function resolveVertexOptions(
     bucket: input.bucket ?? env.POLYTUNE_VERTEX_BUCKET,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new PolytuneError('INVALID_INPUT', `Invalid Vertex AI settings: ${problems}`, {
-      hint: 'Fix the `vertex` section of polytune.config or the flags.',
-    });
+    throw new PolytuneError(
+      'INVALID_INPUT',
+      `Invalid Vertex AI settings:\n${z.prettifyError(parsed.error)}`,
+      {
+        hint: 'Fix the `vertex` section of polytune.config or the flags.',
+      },
+    );
   }
   const { location } = parsed.data;
   // The project is checked on the first remote call (`requireProject`), so a dry run or a

@@ -7,7 +7,7 @@ import type { PreparedData } from '../../src/dataset/prepared-manifest.js';
 import { PolytuneError } from '../../src/errors.js';
 import type { SubmitContext } from '../../src/provider.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
-import { isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
+import { exchangeOf, isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
 import { GEMINI_LIMITS } from './vertex-validate.js';
 
 export interface UploadedFile {
@@ -116,6 +116,7 @@ export async function uploadCompiledFile(
 
 function toUploadError(error: unknown, uri: string): PolytuneError {
   const status = statusOf(error);
+  const http = exchangeOf(error);
   if (status === 403 || status === 401) {
     return new PolytuneError(
       status === 401 ? 'AUTH' : 'PERMISSION',
@@ -123,6 +124,7 @@ function toUploadError(error: unknown, uri: string): PolytuneError {
       {
         hint: 'Grant the caller roles/storage.objectAdmin on the bucket (or objectCreator + objectViewer).',
         cause: error,
+        ...(http ? { http } : {}),
       },
     );
   }
@@ -130,6 +132,7 @@ function toUploadError(error: unknown, uri: string): PolytuneError {
     return new PolytuneError('NOT_FOUND', `The bucket of ${uri} does not exist.`, {
       hint: 'Create it in the tuning region (`gcloud storage buckets create gs://<bucket> --location=<location>`) or set vertex.bucket.',
       cause: error,
+      ...(http ? { http } : {}),
     });
   }
   return toPolytuneError(error, `uploading ${uri}`);

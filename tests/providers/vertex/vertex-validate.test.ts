@@ -163,7 +163,8 @@ describe('options, labels, model refs, errors', () => {
       hint: expect.stringContaining('GOOGLE_CLOUD_PROJECT'),
     });
     expect(() => resolveVertexOptions({ project: 'p', bucket: 'gs://b' }, {})).toThrow(
-      /bucket: expected a bucket name/,
+      // z.prettifyError: the message, then the path.
+      /expected a bucket name[\s\S]*at bucket/,
     );
     expect(() => resolveVertexOptions({ project: 'p', location: 'US Central' }, {})).toThrow(/location/);
   });
