@@ -10,7 +10,7 @@ import { resolveModelTarget } from './vertex-model-target.js';
 import { requireProject, resolveVertexOptions, type VertexOptions } from './vertex-options.js';
 import { VERTEX_PRICES } from './vertex-prices.js';
 import { submitTuningJob } from './vertex-submit.js';
-import { tunableModelList } from './vertex-tunable-models.js';
+import { TUNABLE_GEMINI, tunableModelList } from './vertex-tunable-models.js';
 import { epochsOf, int64, snapshotOf, type TuningJob } from './vertex-tuning-job.js';
 import { validateForVertex } from './vertex-validate.js';
 
@@ -33,7 +33,11 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
 
   return {
     id: 'vertex',
-    capabilities: { methods: ['sft', 'dpo'], maxExamples: 10_000_000, maxTokensPerExample: 131_072 },
+    capabilities: {
+      methods: ['sft', 'dpo'],
+      maxExamples: Math.max(...TUNABLE_GEMINI.map((m) => m.maxTrainingExamples)),
+      maxTokensPerExample: Math.max(...TUNABLE_GEMINI.map((m) => m.maxTokensPerExample)),
+    },
 
     validate: (stats, spec) => validateForVertex(stats, spec, opts.location),
 
