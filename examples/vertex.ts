@@ -6,6 +6,7 @@
  *
  * Data goes to gs://<bucket>/polytune/data/<sha256>.jsonl (uploaded once per
  * content); the tuning job carries the job key as a label, so a re-run re-attaches.
+ * Preference data tunes the same way with `method: 'dpo'` (preferenceOptimizationSpec).
  */
 import { join } from 'node:path';
 import {
@@ -27,7 +28,9 @@ const prepared = await prepareDataset({
   compilers: compilersFor(['vertex']),
 });
 // Project, location and bucket come from the environment (or pass them here); credentials from ADC.
+// Gemini 3 models tune only in us-central1 or europe-west4; their tuned models are served from `us`/`eu`.
 const vertex = createVertexProvider({ location: 'us-central1' });
+for (const model of (await vertex.listTunableModels?.()) ?? []) console.log(`tunable: ${model.id} (${model.notes})`);
 const spec = {
   provider: 'vertex',
   baseModel: 'gemini-2.5-flash',

@@ -1,5 +1,5 @@
 import { defineCompiler } from '../../src/dataset/compiler.js';
-import type { ChatExample, Example } from '../../src/dataset/example.js';
+import type { ChatExample, Example, PreferenceExample } from '../../src/dataset/example.js';
 
 export interface VertexCompileOptions {
   /** `systemInstruction` for completion/classification examples. */
@@ -86,12 +86,31 @@ function exchange(system: string | undefined, user: string, model: string): Reco
   return line;
 }
 
-/** Vertex AI Gemini supervised-tuning JSONL. Preference data is not accepted (no DPO on Vertex). */
+/**
+ * Preference → Gemini preference-tuning line: the prompt as `contents` ending
+ * with a user turn, `system_instruction`, and two `completions`, score 1 for
+ * the preferred model turn and 0 for the other. Format from
+ * https://docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini-preference-tuning-prepare
+ * (read 2026-12-06); the page spells it `system_instruction`.
+ */
+function preferenceLine(example: PreferenceExample): Record<string, unknown> {
+  const prompt = chatLine({ kind: 'chat', id: example.id, messages: example.input } as ChatExample);
+  const line: Record<string, unknown> = {};
+  if (prompt.systemInstruction) line.system_instruction = prompt.systemInstruction;
+  line.contents = prompt.contents;
+  line.completions = [
+    { score: 1, completion: { role: 'model', parts: [{ text: example.preferred }] } },
+    { score: 0, completion: { role: 'model', parts: [{ text: example.nonPreferred }] } },
+  ];
+  return line;
+}
+
+/** Vertex AI Gemini tuning JSONL: supervised lines, and preference lines for preference data. */
 export function createVertexCompiler(options: VertexCompileOptions = {}) {
   return defineCompiler({
     provider: 'vertex',
     worker: { module: import.meta.url, export: 'createVertexCompiler', args: [options] },
-    kinds: ['chat', 'completion', 'classification'],
+    kinds: ['chat', 'completion', 'classification', 'preference'],
     limits: {
       maxTokensPerExample: 131_072,
       recommendedExamples: 100,
@@ -106,8 +125,8 @@ export function createVertexCompiler(options: VertexCompileOptions = {}) {
           return JSON.stringify(exchange(options.systemPrompt, example.prompt, example.completion));
         case 'classification':
           return JSON.stringify(exchange(options.systemPrompt, example.text, example.label));
-        default:
-          throw new Error('unreachable: kind checked by defineCompiler');
+        case 'preference':
+          return JSON.stringify(preferenceLine(example));
       }
     },
   });

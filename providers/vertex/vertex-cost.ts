@@ -33,10 +33,14 @@ function round(amount: number): number {
 function trainingEntry(table: PriceTable, baseModel: string): PriceEntry & { trainingPer1M: number } {
   const entry = priceFor(table, baseModel);
   if (entry?.trainingPer1M === undefined) {
-    throw new PolytuneError('UNSUPPORTED', `No Vertex AI tuning price is known for ${baseModel}.`, {
-      hint: `Add it under \`vertex.prices["${modelIdOf(baseModel)}"].trainingPer1M\` in polytune.config.`,
-      isRetryable: false,
-    });
+    throw new PolytuneError(
+      'UNSUPPORTED',
+      `No Vertex AI tuning price is known for ${baseModel} (unknown, not $0).`,
+      {
+        hint: `Add it under \`vertex.prices["${modelIdOf(baseModel)}"].trainingPer1M\` in polytune.config.`,
+        isRetryable: false,
+      },
+    );
   }
   return entry as PriceEntry & { trainingPer1M: number };
 }
@@ -57,6 +61,7 @@ function cost(
     basis: `${tokens(perEpoch)} ${what} × ${epochs} epoch${epochs === 1 ? '' : 's'}${epochNote} × ${usd(entry.trainingPer1M)}/1M training tokens`,
     source: entry.source,
     date: entry.date,
+    ...(entry.note ? { note: entry.note } : {}),
     breakdown: { training: amount },
   };
 }

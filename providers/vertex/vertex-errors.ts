@@ -1,4 +1,10 @@
-import { type ErrorCode, isPolytuneError, PolytuneError } from '../../src/errors.js';
+import {
+  type ErrorCode,
+  type HttpExchange,
+  httpExchange,
+  isPolytuneError,
+  PolytuneError,
+} from '../../src/errors.js';
 import { redact } from '../../src/redact.js';
 import { parseRetryAfter } from '../../src/retry.js';
 
@@ -12,6 +18,7 @@ interface GoogleLikeError {
   status?: unknown;
   message?: unknown;
   response?: { status?: number; headers?: unknown; data?: unknown };
+  config?: { url?: unknown; method?: unknown };
 }
 
 const GRPC = {
@@ -111,6 +118,57 @@ function headersOf(e: GoogleLikeError): { get(name: string): string | null } | u
   return { get: (name) => record[name] ?? record[name.toLowerCase()] ?? null };
 }
 
+const REQUEST_INFO = 'type.googleapis.com/google.rpc.RequestInfo';
+
+function errorBody(e: GoogleLikeError): string | undefined {
+  const data = e.response?.data;
+  if (typeof data === 'string') return data;
+  if (data && typeof data === 'object') return JSON.stringify(data);
+  return typeof e.message === 'string' && e.message.startsWith('{') ? e.message : undefined;
+}
+
+/** The `requestId` of a `google.rpc.RequestInfo` in the error body's `details`, where Google put one. */
+function bodyRequestId(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const details = (JSON.parse(body) as { error?: { details?: unknown } }).error?.details;
+    if (!Array.isArray(details)) return undefined;
+    const info = details.find((d) => (d as { '@type'?: unknown })?.['@type'] === REQUEST_INFO) as
+      | { requestId?: unknown }
+      | undefined;
+    return typeof info?.requestId === 'string' ? info.requestId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the Google SDKs keep of the HTTP exchange: over REST, google-gax and
+ * @google-cloud/storage fail with a GaxiosError carrying the response (status,
+ * headers, body) and the request's config (method, URL). The request id is the
+ * `x-goog-request-id` header, else the body's RequestInfo.
+ */
+export function exchangeOf(error: unknown): HttpExchange | undefined {
+  const e = (error ?? {}) as GoogleLikeError;
+  const status =
+    typeof e.response?.status === 'number'
+      ? e.response.status
+      : typeof e.code === 'number' && e.code >= 100
+        ? e.code
+        : undefined;
+  if (status === undefined) return undefined;
+  const body = errorBody(e);
+  const url = e.config?.url;
+  return httpExchange({
+    provider: 'vertex',
+    status,
+    requestId: headersOf(e)?.get('x-goog-request-id') ?? bodyRequestId(body),
+    method: typeof e.config?.method === 'string' ? e.config.method : undefined,
+    url: typeof url === 'string' || url instanceof URL ? String(url) : undefined,
+    bodyExcerpt: body,
+  });
+}
+
 /** Wraps any error from the Google SDKs in a PolytuneError that says what to do. */
 export function toPolytuneError(error: unknown, action: string): PolytuneError {
   if (isPolytuneError(error)) return error;
@@ -119,12 +177,14 @@ export function toPolytuneError(error: unknown, action: string): PolytuneError {
   const code = grpcCodeOf(error);
   const retryable = isRetryableGoogleError(error);
   const retryAfterMs = parseRetryAfter(headersOf(e));
+  const http = exchangeOf(error);
   const make = (kind: ErrorCode, hint: string) =>
     new PolytuneError(kind, `Vertex AI: ${action} failed: ${raw}`, {
       hint,
       cause: error,
       isRetryable: retryable,
       retryAfterMs,
+      ...(http ? { http } : {}),
     });
   if (code === undefined) {
     return make('PROVIDER', 'Could not reach Vertex AI; check the network and the location, then run again.');

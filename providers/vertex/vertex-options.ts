@@ -1,14 +1,6 @@
 import { z } from 'zod';
+import { PriceOverrideSchema, RetrySettingsSchema } from '../../src/config/option-schemas.js';
 import { PolytuneError } from '../../src/errors.js';
-
-const PriceOverrideSchema = z.object({
-  trainingPer1M: z.number().nonnegative().optional(),
-  inputPer1M: z.number().nonnegative().optional(),
-  outputPer1M: z.number().nonnegative().optional(),
-  source: z.string().optional(),
-  date: z.string().optional(),
-  note: z.string().optional(),
-});
 
 /**
  * Settings of the Vertex AI provider (`vertex:` in the config file). Credentials
@@ -45,8 +37,13 @@ export const VertexOptionsSchema = z.object({
   port: z.number().int().positive().optional(),
   /** Protocol of the Vertex AI API. @default 'https' */
   protocol: z.enum(['https', 'http']).optional(),
-  /** Cloud Storage API endpoint, e.g. a local emulator. @default 'https://storage.googleapis.com' */
+  /**
+   * Cloud Storage API endpoint: a private or regional endpoint, or a local emulator. Uploads
+   * to it carry the same credentials as the default endpoint. @default 'https://storage.googleapis.com'
+   */
   storageEndpoint: z.string().url().optional(),
+  /** Send no credentials to `storageEndpoint` (a local emulator that takes none). @default false */
+  storageEmulator: z.boolean().default(false),
   /** Files larger than this use a resumable upload. @default 8 MiB */
   resumableThresholdBytes: z
     .number()
@@ -58,17 +55,7 @@ export const VertexOptionsSchema = z.object({
   /** Price overrides by model id, merged over the built-in table. */
   prices: z.record(z.string(), PriceOverrideSchema).default({}),
   /** Retry policy for reads, generateContent and reconciled creates. @default {retries: 4, baseDelayMs: 500, maxDelayMs: 30000} */
-  retry: z
-    .object({
-      retries: z.number().int().nonnegative().optional(),
-      baseDelayMs: z.number().nonnegative().optional(),
-      maxDelayMs: z.number().nonnegative().optional(),
-      /** Waits between attempts; injectable so tests need no real time. @default setTimeout */
-      sleep: z
-        .custom<(ms: number, signal?: AbortSignal) => Promise<void>>((v) => typeof v === 'function')
-        .optional(),
-    })
-    .default({}),
+  retry: RetrySettingsSchema.default({}),
 });
 
 export type VertexOptions = z.input<typeof VertexOptionsSchema>;
@@ -88,12 +75,13 @@ export function resolveVertexOptions(
     bucket: input.bucket ?? env.POLYTUNE_VERTEX_BUCKET,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new PolytuneError('INVALID_INPUT', `Invalid Vertex AI settings: ${problems}`, {
-      hint: 'Fix the `vertex` section of polytune.config or the flags.',
-    });
+    throw new PolytuneError(
+      'INVALID_INPUT',
+      `Invalid Vertex AI settings:\n${z.prettifyError(parsed.error)}`,
+      {
+        hint: 'Fix the `vertex` section of polytune.config or the flags.',
+      },
+    );
   }
   const { location } = parsed.data;
   // The project is checked on the first remote call (`requireProject`), so a dry run or a

@@ -1,355 +1,116 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
-import aiplatform from '@google-cloud/aiplatform';
-import { Storage, type StorageOptions } from '@google-cloud/storage';
-import type { ClientOptions } from 'google-gax';
 import type { PriceEntry, PriceTable } from '../../src/cost/cost-estimate.js';
-import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
-import type { PreparedData } from '../../src/dataset/prepared-manifest.js';
-import { PolytuneError } from '../../src/errors.js';
-import type { JobSpec } from '../../src/jobs/job-spec.js';
-import { isTerminal } from '../../src/jobs/job-state.js';
-import type { JobEvent, JobRef, JobSnapshot, Model, Provider, SubmitContext } from '../../src/provider.js';
-import { type RetryOptions, withRetry } from '../../src/retry.js';
-import { forStorage } from './vertex-auth.js';
+import type { JobEvent, JobRef, JobSnapshot, Model, Provider } from '../../src/provider.js';
+import { createVertexClients } from './vertex-clients.js';
 import { actualVertexCost, estimateVertexCost, inferencePriceFor } from './vertex-cost.js';
-import { isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
-import { eventsSince, type ObservedState, vertexEvents } from './vertex-events.js';
-import { rawStateOf, vertexJobState } from './vertex-job-state.js';
-import { keyFilter, keyLabelValue } from './vertex-labels.js';
-import { createVertexModel, modelResource } from './vertex-model.js';
+import { isRetryableGoogleError } from './vertex-errors.js';
+import { eventsSince, vertexEvents } from './vertex-events.js';
+import { createVertexJobs } from './vertex-jobs.js';
+import { createVertexModel } from './vertex-model.js';
+import { resolveModelTarget } from './vertex-model-target.js';
 import { requireProject, resolveVertexOptions, type VertexOptions } from './vertex-options.js';
 import { VERTEX_PRICES } from './vertex-prices.js';
-import {
-  buildTuningJob,
-  epochsOf,
-  int64,
-  isoTime,
-  labelKeyOf,
-  snapshotOf,
-  type TuningJob,
-} from './vertex-tuning-job.js';
-import { type UploadedFile, uploadCompiledFile } from './vertex-upload.js';
-import { GEMINI_LIMITS, validateForVertex } from './vertex-validate.js';
+import { submitTuningJob } from './vertex-submit.js';
+import { TUNABLE_GEMINI, tunableModelList } from './vertex-tunable-models.js';
+import { epochsOf, int64, snapshotOf, type TuningJob } from './vertex-tuning-job.js';
+import { validateForVertex } from './vertex-validate.js';
 
 export type { VertexOptions } from './vertex-options.js';
 
-/** States that leave no timestamp on the job, so a poll that sees them records one for `events`. */
-const UNTIMED_STATES = new Set([
-  'JOB_STATE_PENDING',
-  'JOB_STATE_CANCELLING',
-  'JOB_STATE_PAUSED',
-  'JOB_STATE_UPDATING',
-]);
-
 /**
- * Vertex AI Gemini supervised tuning: compiled JSONL goes to Cloud Storage
- * under content-hash names, tuning jobs are created through the GenAI tuning
+ * Vertex AI Gemini tuning: compiled JSONL goes to Cloud Storage under
+ * content-hash names, tuning jobs are created through the GenAI tuning
  * service over REST, and the tuned endpoint is called with generateContent.
+ * This object only wires the parts: settings (vertex-options), clients,
+ * uploads, job calls (vertex-jobs), status/events, the Model, errors, prices.
  */
 export function createVertexProvider(settings: VertexOptions = {}): Provider {
   const opts = resolveVertexOptions(settings);
   const parent = () => `projects/${requireProject(opts)}/locations/${opts.location}`;
-  const clientOptions = {
-    fallback: true,
-    apiEndpoint:
-      opts.apiEndpoint ??
-      (opts.location === 'global'
-        ? 'aiplatform.googleapis.com'
-        : `${opts.location}-aiplatform.googleapis.com`),
-    projectId: opts.project,
-    ...(opts.port ? { port: opts.port } : {}),
-    ...(opts.protocol ? { protocol: opts.protocol } : {}),
-    ...(opts.authClient ? { authClient: opts.authClient } : {}),
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    ...(opts.keyFilename ? { keyFilename: opts.keyFilename } : {}),
-  } as ClientOptions;
-  // Clients are built on first use: constructing one already resolves credentials (and on a
-  // machine without ADC probes the GCE metadata server), which a dry run must not do.
-  let tuningClient: InstanceType<typeof aiplatform.v1.GenAiTuningServiceClient> | undefined;
-  const tuning = () => {
-    tuningClient ??= new aiplatform.v1.GenAiTuningServiceClient(clientOptions);
-    return tuningClient;
-  };
-  let prediction: InstanceType<typeof aiplatform.v1.PredictionServiceClient> | undefined;
-  let storage: Storage | undefined;
+  const clients = createVertexClients(opts);
   const prices: PriceTable = mergePrices(VERTEX_PRICES, opts.prices);
-  const retry: RetryOptions = { ...opts.retry, isRetryable: isRetryableGoogleError };
-  const observed = new Map<string, ObservedState[]>();
+  const retry = { ...opts.retry, isRetryable: isRetryableGoogleError };
+  const jobs = createVertexJobs({ clients, parent, retry });
 
-  function storageClient(): Storage {
-    if (!storage) {
-      const storageOptions: StorageOptions = {
-        projectId: opts.project,
-        // Our retry policy wraps each call; the SDK's own would multiply it.
-        retryOptions: { autoRetry: false },
-      };
-      if (opts.authClient)
-        storageOptions.authClient = forStorage(opts.authClient as object) as StorageOptions['authClient'];
-      if (opts.credentials) storageOptions.credentials = opts.credentials;
-      if (opts.keyFilename) storageOptions.keyFilename = opts.keyFilename;
-      if (opts.storageEndpoint) storageOptions.apiEndpoint = opts.storageEndpoint;
-      storage = new Storage(storageOptions);
-    }
-    return storage;
-  }
-
-  function predictionClient() {
-    prediction ??= new aiplatform.v1.PredictionServiceClient(clientOptions);
-    return prediction;
-  }
-
-  /** Reads are retried on RESOURCE_EXHAUSTED, UNAVAILABLE, DEADLINE_EXCEEDED (and a raw 503). */
-  function read<T>(action: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(
-      async () => {
-        try {
-          return await call();
-        } catch (error) {
-          throw toPolytuneError(error, action);
-        }
-      },
-      { ...retry, signal },
-    );
-  }
-
-  function refOf(key: string, job: TuningJob): JobRef {
-    if (!job.name) throw new PolytuneError('PROVIDER', 'Vertex AI returned a tuning job without a name.');
-    return { provider: 'vertex', key, remoteId: job.name };
-  }
-
-  async function getJob(name: string, signal?: AbortSignal): Promise<TuningJob> {
-    const [job] = await read(`reading tuning job ${name}`, () => tuning().getTuningJob({ name }), signal);
-    const raw = rawStateOf(job.state);
-    if (UNTIMED_STATES.has(raw) || /^\d+$/.test(raw)) {
-      const seen = observed.get(name) ?? [];
-      if (seen.at(-1)?.raw !== raw) {
-        seen.push({ raw, at: isoTime(job.updateTime) ?? new Date().toISOString() });
-        observed.set(name, seen);
-      }
-    }
-    return job;
-  }
-
-  /** Every job carrying the key's label; the label is checked again in case a filter is ignored. */
-  async function jobsWithKey(key: string, signal?: AbortSignal): Promise<TuningJob[]> {
-    const value = keyLabelValue(key);
-    const found: TuningJob[] = [];
-    let pageToken: string | undefined;
-    do {
-      const [jobs, , response] = await read(
-        'listing tuning jobs',
-        () =>
-          tuning().listTuningJobs(
-            { parent: parent(), filter: keyFilter(key), pageSize: 100, pageToken },
-            { autoPaginate: false },
-          ),
-        signal,
-      );
-      found.push(...jobs.filter((job) => labelKeyOf(job) === value));
-      pageToken = response?.nextPageToken || undefined;
-    } while (pageToken);
-    return found;
-  }
-
-  /** The job to re-attach to: a live or succeeded one first, else the newest. */
-  async function findJob(key: string, signal?: AbortSignal): Promise<JobRef | undefined> {
-    const jobs = await jobsWithKey(key, signal);
-    if (jobs.length === 0) return undefined;
-    const rank = (job: TuningJob) => {
-      const state = vertexJobState(rawStateOf(job.state));
-      return state === 'failed' || state === 'cancelled' ? 0 : 1;
-    };
-    const time = (job: TuningJob) => Date.parse(isoTime(job.createTime) ?? '') || 0;
-    const best = [...jobs].sort((a, b) => rank(b) - rank(a) || time(b) - time(a))[0] as TuningJob;
-    return refOf(key, best);
-  }
-
-  async function upload(
-    data: PreparedData,
-    ctx: SubmitContext,
-  ): Promise<{ train: UploadedFile; validation?: UploadedFile }> {
-    if (!opts.bucket) {
-      throw new PolytuneError('INVALID_INPUT', 'No Cloud Storage bucket is set for Vertex AI uploads.', {
-        hint: 'Set `vertex.bucket` in polytune.config or POLYTUNE_VERTEX_BUCKET (a bucket in the tuning region).',
-      });
-    }
-    const compiled = data.manifest.compiled.vertex;
-    if (!compiled) {
-      throw new PolytuneError('INVALID_INPUT', `${data.dir} has no compiled Vertex AI files.`, {
-        hint: 'Run `polytune data prepare` with the vertex provider selected.',
-      });
-    }
-    const target = {
-      storage: storageClient(),
-      bucket: opts.bucket,
-      prefix: opts.prefix,
-      resumableThresholdBytes: opts.resumableThresholdBytes,
-      retry: { ...opts.retry, signal: ctx.signal },
-    };
-    const files = { train: compiled.train, validation: compiled.validation };
-    const result: { train?: UploadedFile; validation?: UploadedFile } = {};
-    for (const name of ['train', 'validation'] as const) {
-      const file = files[name];
-      if (!file) continue;
-      const local = path.resolve(data.dir, file.file);
-      const size = await stat(local).then(
-        (s) => s.size,
-        () => -1,
-      );
-      if (size > GEMINI_LIMITS.maxFileBytes) {
-        throw new PolytuneError(
-          'INVALID_INPUT',
-          `${file.file} is ${(size / 1024 ** 3).toFixed(2)} GB; Vertex AI takes JSONL files up to 1 GB.`,
-          {
-            hint: 'Train on fewer or shorter examples.',
-            file: local,
-          },
-        );
-      }
-      const uploaded = await uploadCompiledFile(target, local, name, file.sha256);
-      result[name] = uploaded;
-      await ctx.onUpload?.({ name, sha256: uploaded.sha256, remoteId: uploaded.uri });
-      ctx.onEvent?.({
-        id: `upload:${name}:${uploaded.sha256}`,
-        at: new Date().toISOString(),
-        kind: 'log',
-        level: 'info',
-        message: uploaded.uploaded
-          ? `uploaded ${name} to ${uploaded.uri}`
-          : `${name} already in ${uploaded.uri}`,
-      });
-    }
-    return result as { train: UploadedFile; validation?: UploadedFile };
-  }
-
-  const provider: Provider = {
+  return {
     id: 'vertex',
     capabilities: {
-      methods: ['sft'],
-      maxExamples: GEMINI_LIMITS.maxTrainingExamples,
-      maxTokensPerExample: GEMINI_LIMITS.maxTokensPerExample,
+      methods: ['sft', 'dpo'],
+      maxExamples: Math.max(...TUNABLE_GEMINI.map((m) => m.maxTrainingExamples)),
+      maxTokensPerExample: Math.max(...TUNABLE_GEMINI.map((m) => m.maxTokensPerExample)),
     },
 
-    validate(stats: DatasetStats, spec: JobSpec) {
-      return validateForVertex(stats, spec);
-    },
+    validate: (stats, spec) => validateForVertex(stats, spec, opts.location),
 
-    async submit(spec, data, ctx) {
-      const existing = await findJob(ctx.key, ctx.signal);
-      if (existing) return existing;
-      const files = await upload(data, ctx);
-      const tuningJob = buildTuningJob({
-        spec,
-        key: ctx.key,
-        trainingDatasetUri: files.train.uri,
-        validationDatasetUri: files.validation?.uri,
-      });
-      // CreateTuningJob has no request id: every retry first looks for a job with our key.
-      return withRetry(
-        async (attempt) => {
-          if (attempt > 0) {
-            const found = await findJob(ctx.key, ctx.signal);
-            if (found) return found;
-          }
-          try {
-            const [job] = await tuning().createTuningJob({ parent: parent(), tuningJob });
-            ctx.onEvent?.({
-              id: `created:${job.name}`,
-              at: isoTime(job.createTime) ?? new Date().toISOString(),
-              kind: 'state',
-              level: 'info',
-              state: vertexJobState(rawStateOf(job.state)),
-              message: `created tuning job ${job.name}`,
-            });
-            return refOf(ctx.key, job);
-          } catch (error) {
-            throw toPolytuneError(error, 'creating the tuning job');
-          }
+    submit: (spec, data, ctx) =>
+      submitTuningJob(
+        {
+          jobs,
+          location: opts.location,
+          retry,
+          upload: {
+            storage: clients.storage(),
+            bucket: opts.bucket,
+            prefix: opts.prefix,
+            resumableThresholdBytes: opts.resumableThresholdBytes,
+            retry: opts.retry,
+          },
         },
-        { ...retry, signal: ctx.signal },
-      );
-    },
+        spec,
+        data,
+        ctx,
+      ),
 
-    find(key) {
-      return findJob(key);
-    },
+    find: (key) => jobs.find(key),
 
-    async get(ref): Promise<JobSnapshot> {
-      const job = await getJob(ref.remoteId);
-      const snapshot = snapshotOf(ref, job);
-      const billable = int64(job.tuningDataStats?.supervisedTuningDataStats?.totalBillableTokenCount);
-      const epochs = epochsOf(job);
-      if (billable && epochs) snapshot.trainedTokens = billable * epochs;
-      if (billable && job.baseModel) {
-        try {
-          snapshot.cost = actualVertexCost(prices, job.baseModel, billable, epochs, opts.assumedEpochs);
-        } catch {
-          // No price for this base model: the snapshot simply has no cost.
-        }
-      }
-      return snapshot;
-    },
+    get: async (ref) => snapshotWithCost(ref, await jobs.get(ref.remoteId), prices, opts.assumedEpochs),
 
-    async cancel(ref) {
-      try {
-        await read(`cancelling ${ref.remoteId}`, () => tuning().cancelTuningJob({ name: ref.remoteId }));
-      } catch (error) {
-        // Cancelling a job that already ended is refused (FAILED_PRECONDITION); the user's wish holds.
-        const job = await getJob(ref.remoteId).catch(() => undefined);
-        if (job && isTerminal(vertexJobState(rawStateOf(job.state)))) return;
-        throw error;
-      }
-    },
+    cancel: (ref) => jobs.cancel(ref.remoteId),
 
     async *events(ref, since): AsyncIterable<JobEvent> {
-      const job = await getJob(ref.remoteId);
-      yield* eventsSince(vertexEvents(job, observed.get(ref.remoteId)), since);
+      const job = await jobs.get(ref.remoteId);
+      yield* eventsSince(vertexEvents(job, jobs.observed(ref.remoteId)), since);
     },
 
     async model(target): Promise<Model> {
-      let resource: string;
-      let baseModel: string | undefined;
-      const jobName =
-        typeof target === 'string'
-          ? /\/tuningJobs\/[^/]+$/.test(target)
-            ? target.replace(/^vertex:/, '')
-            : undefined
-          : target.remoteId;
-      if (jobName) {
-        const job = await getJob(jobName);
-        const raw = rawStateOf(job.state);
-        const endpoint = job.tunedModel?.endpoint;
-        if (vertexJobState(raw) !== 'succeeded' || !endpoint) {
-          throw new PolytuneError(
-            'NOT_FOUND',
-            `Tuning job ${jobName} has no tuned model to call yet (state ${raw}).`,
-            {
-              hint: 'Wait for the job to succeed (`polytune jobs wait`), then run the evaluation.',
-              isRetryable: false,
-            },
-          );
-        }
-        resource = endpoint;
-        baseModel = job.baseModel ?? undefined;
-      } else {
-        resource = modelResource(target as string, requireProject(opts), opts.location);
-        if (resource.includes('/publishers/')) baseModel = resource;
-      }
+      const resolved = await resolveModelTarget(target, {
+        getJob: (name) => jobs.get(name),
+        project: () => requireProject(opts),
+        location: opts.location,
+      });
       return createVertexModel({
-        client: predictionClient(),
-        resource,
-        price: baseModel ? inferencePriceFor(prices, baseModel) : undefined,
+        client: clients.prediction(resolved.servingLocation),
+        resource: resolved.resource,
+        price: resolved.baseModel ? inferencePriceFor(prices, resolved.baseModel) : undefined,
         retry,
         owned: false,
       });
     },
 
-    price(spec, stats) {
-      return estimateVertexCost(prices, spec, stats, opts.assumedEpochs);
-    },
+    price: (spec, stats) => estimateVertexCost(prices, spec, stats, opts.assumedEpochs),
+
+    listTunableModels: async () => tunableModelList(),
   };
-  return provider;
+}
+
+/** The job as a snapshot, with trained tokens and the actual cost once Vertex reports billable tokens. */
+function snapshotWithCost(
+  ref: JobRef,
+  job: TuningJob,
+  prices: PriceTable,
+  assumedEpochs: number,
+): JobSnapshot {
+  const snapshot = snapshotOf(ref, job);
+  const billable = int64(job.tuningDataStats?.supervisedTuningDataStats?.totalBillableTokenCount);
+  const epochs = epochsOf(job);
+  if (billable && epochs) snapshot.trainedTokens = billable * epochs;
+  if (billable && job.baseModel) {
+    try {
+      snapshot.cost = actualVertexCost(prices, job.baseModel, billable, epochs, assumedEpochs);
+    } catch {
+      // No price for this base model: the snapshot simply has no cost (unknown, not $0).
+    }
+  }
+  return snapshot;
 }
 
 function mergePrices(defaults: PriceTable, overrides: Record<string, Partial<PriceEntry>>): PriceTable {

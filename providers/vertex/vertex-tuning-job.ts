@@ -18,36 +18,19 @@ export const ADAPTER_SIZES: Readonly<Record<number, string>> = {
 };
 
 /** Hyperparameters of the shared vocabulary that Gemini tuning cannot take. */
-const UNSUPPORTED: readonly string[] = ['learningRate', 'batchSize', 'loraAlpha', 'beta', 'seed'];
+const UNSUPPORTED: readonly string[] = ['learningRate', 'batchSize', 'loraAlpha', 'seed'];
 
-/** Plan warnings for hyperparameters Vertex ignores, and errors for ones it cannot take. */
+/** Plan warnings for hyperparameters Vertex ignores (adapter sizes are checked per model, in validate). */
 export function hyperparameterIssues(spec: JobSpec): Issue[] {
-  const issues: Issue[] = [];
   const hp = spec.hyperparameters ?? {};
-  for (const name of UNSUPPORTED) {
-    if (hp[name as keyof typeof hp] !== undefined) {
-      issues.push({
-        severity: 'warning',
-        code: 'VERTEX_HYPERPARAMETER_IGNORED',
-        message: `Gemini tuning has no \`${name}\`; it is ignored${name === 'learningRate' ? ' (use learningRateMultiplier)' : ''}.`,
-      });
-    }
-  }
-  if (hp.loraRank !== undefined && ADAPTER_SIZES[hp.loraRank] === undefined) {
-    issues.push({
-      severity: 'error',
-      code: 'VERTEX_ADAPTER_SIZE',
-      message: `loraRank ${hp.loraRank} is not a Vertex adapter size; use one of ${Object.keys(ADAPTER_SIZES).join(', ')}.`,
-    });
-  }
-  if (spec.method !== 'sft') {
-    issues.push({
-      severity: 'error',
-      code: 'VERTEX_METHOD',
-      message: `Vertex Gemini tuning here supports method "sft", not "${spec.method}".`,
-    });
-  }
-  return issues;
+  const ignored = [...UNSUPPORTED, ...(spec.method === 'dpo' ? [] : ['beta'])];
+  return ignored
+    .filter((name) => hp[name as keyof typeof hp] !== undefined)
+    .map((name) => ({
+      severity: 'warning' as const,
+      code: 'VERTEX_HYPERPARAMETER_IGNORED',
+      message: `Gemini ${spec.method === 'dpo' ? 'preference' : 'supervised'} tuning has no \`${name}\`; it is ignored${name === 'learningRate' ? ' (use learningRateMultiplier)' : ''}.`,
+    }));
 }
 
 export interface TuningJobInput {
@@ -57,36 +40,47 @@ export interface TuningJobInput {
   validationDatasetUri?: string;
 }
 
-/** The CreateTuningJob body: only fields the discovery document's TuningJob names. */
+type AdapterSize = protos.google.cloud.aiplatform.v1.SupervisedHyperParameters.AdapterSize;
+
+/** Hyperparameters both specs share: epochCount, learningRateMultiplier, adapterSize (+ beta for dpo). */
+function hyperParametersOf(spec: JobSpec): Record<string, unknown> {
+  const hp = spec.hyperparameters ?? {};
+  const out: Record<string, unknown> = {};
+  if (hp.epochs !== undefined) out.epochCount = hp.epochs;
+  if (hp.learningRateMultiplier !== undefined) out.learningRateMultiplier = hp.learningRateMultiplier;
+  const adapter = hp.loraRank === undefined ? undefined : ADAPTER_SIZES[hp.loraRank];
+  if (adapter) out.adapterSize = adapter as unknown as AdapterSize;
+  if (spec.method === 'dpo' && hp.beta !== undefined) out.beta = hp.beta;
+  return out;
+}
+
+/**
+ * The CreateTuningJob body: only fields the discovery document's TuningJob
+ * names. Method "dpo" fills `preferenceOptimizationSpec`, else `supervisedTuningSpec`.
+ */
 export function buildTuningJob({
   spec,
   key,
   trainingDatasetUri,
   validationDatasetUri,
-}: TuningJobInput): TuningJob {
-  const hp = spec.hyperparameters ?? {};
-  const hyperParameters: protos.google.cloud.aiplatform.v1.ISupervisedHyperParameters = {};
-  if (hp.epochs !== undefined) hyperParameters.epochCount = hp.epochs;
-  if (hp.learningRateMultiplier !== undefined)
-    hyperParameters.learningRateMultiplier = hp.learningRateMultiplier;
-  const adapter = hp.loraRank === undefined ? undefined : ADAPTER_SIZES[hp.loraRank];
-  if (adapter) {
-    hyperParameters.adapterSize =
-      adapter as unknown as protos.google.cloud.aiplatform.v1.SupervisedHyperParameters.AdapterSize;
-  }
+}: TuningJobInput): TuningJob & { preferenceOptimizationSpec?: Record<string, unknown> } {
+  const hyperParameters = hyperParametersOf(spec);
   const extra = spec.extra ?? {};
+  const tuningSpec = {
+    trainingDatasetUri,
+    ...(validationDatasetUri ? { validationDatasetUri } : {}),
+    ...(Object.keys(hyperParameters).length > 0 ? { hyperParameters } : {}),
+    ...(typeof extra.exportLastCheckpointOnly === 'boolean'
+      ? { exportLastCheckpointOnly: extra.exportLastCheckpointOnly }
+      : {}),
+  };
   const userLabels =
     extra.labels && typeof extra.labels === 'object' ? (extra.labels as Record<string, string>) : {};
-  const job: TuningJob = {
+  const job: TuningJob & { preferenceOptimizationSpec?: Record<string, unknown> } = {
     baseModel: spec.baseModel,
-    supervisedTuningSpec: {
-      trainingDatasetUri,
-      ...(validationDatasetUri ? { validationDatasetUri } : {}),
-      ...(Object.keys(hyperParameters).length > 0 ? { hyperParameters } : {}),
-      ...(typeof extra.exportLastCheckpointOnly === 'boolean'
-        ? { exportLastCheckpointOnly: extra.exportLastCheckpointOnly }
-        : {}),
-    },
+    ...(spec.method === 'dpo'
+      ? { preferenceOptimizationSpec: tuningSpec }
+      : { supervisedTuningSpec: tuningSpec }),
     tunedModelDisplayName: (spec.suffix ?? `polytune-${keyLabelValue(key).slice(0, 12)}`).slice(0, 128),
     labels: { ...userLabels, [KEY_LABEL]: keyLabelValue(key), 'created-by': 'polytune' },
   };

@@ -3,9 +3,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Storage } from '@google-cloud/storage';
+import type { PreparedData } from '../../src/dataset/prepared-manifest.js';
 import { PolytuneError } from '../../src/errors.js';
+import type { SubmitContext } from '../../src/provider.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
-import { isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
+import { exchangeOf, isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
+import { GEMINI_LIMITS } from './vertex-validate.js';
 
 export interface UploadedFile {
   /** `train` or `validation`. */
@@ -113,6 +116,7 @@ export async function uploadCompiledFile(
 
 function toUploadError(error: unknown, uri: string): PolytuneError {
   const status = statusOf(error);
+  const http = exchangeOf(error);
   if (status === 403 || status === 401) {
     return new PolytuneError(
       status === 401 ? 'AUTH' : 'PERMISSION',
@@ -120,6 +124,7 @@ function toUploadError(error: unknown, uri: string): PolytuneError {
       {
         hint: 'Grant the caller roles/storage.objectAdmin on the bucket (or objectCreator + objectViewer).',
         cause: error,
+        ...(http ? { http } : {}),
       },
     );
   }
@@ -127,7 +132,66 @@ function toUploadError(error: unknown, uri: string): PolytuneError {
     return new PolytuneError('NOT_FOUND', `The bucket of ${uri} does not exist.`, {
       hint: 'Create it in the tuning region (`gcloud storage buckets create gs://<bucket> --location=<location>`) or set vertex.bucket.',
       cause: error,
+      ...(http ? { http } : {}),
     });
   }
   return toPolytuneError(error, `uploading ${uri}`);
+}
+
+export interface PreparedUploadTarget extends Omit<UploadTarget, 'bucket'> {
+  bucket?: string;
+}
+
+/** Uploads the compiled Vertex files of a prepared dataset, reporting each to the submit context. */
+export async function uploadPreparedData(
+  data: PreparedData,
+  ctx: SubmitContext,
+  target: PreparedUploadTarget,
+): Promise<{ train: UploadedFile; validation?: UploadedFile }> {
+  const { bucket } = target;
+  if (!bucket) {
+    throw new PolytuneError('INVALID_INPUT', 'No Cloud Storage bucket is set for Vertex AI uploads.', {
+      hint: 'Set `vertex.bucket` in polytune.config or POLYTUNE_VERTEX_BUCKET (a bucket in the tuning region).',
+    });
+  }
+  const compiled = data.manifest.compiled.vertex;
+  if (!compiled) {
+    throw new PolytuneError('INVALID_INPUT', `${data.dir} has no compiled Vertex AI files.`, {
+      hint: 'Run `polytune data prepare` with the vertex provider selected.',
+    });
+  }
+  const result: { train?: UploadedFile; validation?: UploadedFile } = {};
+  for (const name of ['train', 'validation'] as const) {
+    const file = compiled[name];
+    if (!file) continue;
+    const local = path.resolve(data.dir, file.file);
+    await refuseOversized(local, file.file);
+    const uploaded = await uploadCompiledFile({ ...target, bucket }, local, name, file.sha256);
+    result[name] = uploaded;
+    await ctx.onUpload?.({ name, sha256: uploaded.sha256, remoteId: uploaded.uri });
+    ctx.onEvent?.({
+      id: `upload:${name}:${uploaded.sha256}`,
+      at: new Date().toISOString(),
+      kind: 'log',
+      level: 'info',
+      message: uploaded.uploaded
+        ? `uploaded ${name} to ${uploaded.uri}`
+        : `${name} already in ${uploaded.uri}`,
+    });
+  }
+  return result as { train: UploadedFile; validation?: UploadedFile };
+}
+
+async function refuseOversized(local: string, name: string): Promise<void> {
+  const size = await stat(local).then(
+    (s) => s.size,
+    () => -1,
+  );
+  if (size > GEMINI_LIMITS.maxFileBytes) {
+    throw new PolytuneError(
+      'INVALID_INPUT',
+      `${name} is ${(size / 1024 ** 3).toFixed(2)} GB; Vertex AI takes JSONL files up to 1 GB.`,
+      { hint: 'Train on fewer or shorter examples.', file: local },
+    );
+  }
 }

@@ -110,9 +110,10 @@ describe('polytune data prepare', () => {
       `${JSON.stringify({ input: { messages: [{ role: 'user', content: 'q' }] }, preferred_output: [{ role: 'assistant', content: 'good' }], non_preferred_output: [{ role: 'assistant', content: 'bad' }] })}\n`,
     );
     const out = join(dir, 'out');
-    const { code, stderr } = await run(['data', 'prepare', file, '--out', out, '--provider', 'vertex']);
+    // Vertex takes preference data (preference tuning); SageMaker's JumpStart recipes do not.
+    const { code, stderr } = await run(['data', 'prepare', file, '--out', out, '--provider', 'sagemaker']);
     expect(code).toBe(2);
-    expect(stderr).toContain('vertex cannot train on preference examples');
+    expect(stderr).toContain('sagemaker cannot train on preference examples');
     expect(existsSync(out)).toBe(false);
   });
 

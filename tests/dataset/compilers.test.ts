@@ -87,14 +87,20 @@ describe('Vertex compiler', () => {
     ]);
   });
 
-  it('rejects preference data with a clear error', async () => {
-    expect(() => vertexCompiler.compileExample!(preference)).toThrow(/vertex cannot train on preference/);
-    const it = vertexCompiler.compile(
-      (async function* () {
-        yield preference;
-      })(),
-    );
-    await expect(it[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  it("writes preference lines in Google's preference-tuning format", () => {
+    // https://docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini-preference-tuning-prepare
+    const withSystem = {
+      ...preference,
+      input: [{ role: 'system', content: 's' }, ...preference.input],
+    } as Example;
+    expect(line(vertexCompiler, withSystem)).toEqual({
+      system_instruction: { parts: [{ text: 's' }] },
+      contents: [{ role: 'user', parts: [{ text: 'q' }] }],
+      completions: [
+        { score: 1, completion: { role: 'model', parts: [{ text: 'good' }] } },
+        { score: 0, completion: { role: 'model', parts: [{ text: 'bad' }] } },
+      ],
+    });
   });
 });
 

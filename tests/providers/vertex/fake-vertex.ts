@@ -16,12 +16,26 @@ export const PROJECT = 'test-project';
 export const LOCATION = 'us-central1';
 export const BUCKET = 'polytune-test-bucket';
 export const API = `https://${LOCATION}-aiplatform.googleapis.com/v1`;
+// Every Vertex host: regional (`<region>-aiplatform.googleapis.com`) and multi-region (`aiplatform.us.rep.googleapis.com`).
+const ANY_API = 'https://:host/v1';
 export const PARENT = `projects/${PROJECT}/locations/${LOCATION}`;
-const GCS = 'https://storage.googleapis.com';
+// Any Cloud Storage host: the default one, or a `storageEndpoint` (private, regional, emulator).
+const GCS = 'https://:gcsHost';
 
 // The client's own enum numbers (the ESM default export does not carry `protos`).
 const { protos } = createRequire(import.meta.url)('@google-cloud/aiplatform') as {
-  protos: { google: { cloud: { aiplatform: { v1: { JobState: Record<string, number> } } } } };
+  protos: {
+    google: {
+      cloud: {
+        aiplatform: {
+          v1: {
+            JobState: Record<string, number>;
+            SupervisedHyperParameters: { AdapterSize: Record<string | number, string | number> };
+          };
+        };
+      };
+    };
+  };
 };
 const JobState = protos.google.cloud.aiplatform.v1.JobState;
 
@@ -62,6 +76,61 @@ const RAW_FOR: Record<ScriptedState, string> = {
   cancelled: 'JOB_STATE_CANCELLED',
 };
 
+/**
+ * What the service tunes, as the fake refuses it: deliberately written here
+ * and not imported from the provider's table, so a wrong table cannot make its
+ * own test pass. Sources as in providers/vertex/vertex-tunable-models.ts.
+ */
+const SERVICE_MODELS: Record<string, { adapters: string[]; regions?: string[] }> = {
+  'gemini-3.5-flash': {
+    adapters: ['ONE', 'TWO', 'FOUR', 'EIGHT', 'SIXTEEN'],
+    regions: ['us-central1', 'europe-west4'],
+  },
+  'gemini-3.5-flash-lite': {
+    adapters: ['ONE', 'TWO', 'FOUR', 'EIGHT', 'SIXTEEN'],
+    regions: ['us-central1', 'europe-west4'],
+  },
+  'gemini-3.1-flash-lite': {
+    adapters: ['ONE', 'TWO', 'FOUR', 'EIGHT', 'SIXTEEN'],
+    regions: ['us-central1', 'europe-west4'],
+  },
+  'gemini-2.5-pro': { adapters: ['ONE', 'TWO', 'FOUR', 'EIGHT'] },
+  'gemini-2.5-flash': { adapters: ['ONE', 'TWO', 'FOUR', 'EIGHT', 'SIXTEEN'] },
+  'gemini-2.5-flash-lite': { adapters: ['ONE', 'TWO', 'FOUR', 'EIGHT', 'SIXTEEN'] },
+};
+
+/** Google's error body: `{error: {code, message, status}}`. */
+export function googleError(code: number, status: string, message: string, headers?: Record<string, string>) {
+  return HttpResponse.json({ error: { code, message, status } }, { status: code, headers });
+}
+
+const AdapterSize = protos.google.cloud.aiplatform.v1.SupervisedHyperParameters.AdapterSize;
+
+/** The host that serves a location: multi-region `us`/`eu`, else the regional one (locations page, see the provider). */
+function vertexHostFor(location: string): string {
+  return location === 'us' || location === 'eu'
+    ? `aiplatform.${location}.rep.googleapis.com`
+    : `${location}-aiplatform.googleapis.com`;
+}
+
+/** Why the service would refuse this TuningJob in this location, or undefined. */
+function refusal(body: Record<string, unknown>, location: string): string | undefined {
+  const id = String(body.baseModel ?? '').replace(/-0\d\d$/, '');
+  const model = SERVICE_MODELS[id];
+  if (!model) return `Base model ${String(body.baseModel)} is not supported for tuning.`;
+  if (model.regions && !model.regions.includes(location))
+    return `Tuning ${id} is not supported in location ${location}.`;
+  const spec = (body.supervisedTuningSpec ?? body.preferenceOptimizationSpec) as
+    | { hyperParameters?: { adapterSize?: unknown } }
+    | undefined;
+  const size = spec?.hyperParameters?.adapterSize;
+  if (size === undefined) return undefined;
+  const name = typeof size === 'number' ? AdapterSize[size] : String(size);
+  if (!model.adapters.includes(String(name).replace('ADAPTER_SIZE_', '')))
+    return `Adapter size ${String(name)} is not supported for ${id}.`;
+  return undefined;
+}
+
 function crc32c(data: Buffer): string {
   const crc = new CRC32C();
   crc.update(data);
@@ -95,7 +164,7 @@ export function createFakeVertex() {
   const jobs = new Map<string, FakeJob>();
   const objects = new Map<string, FakeObject>();
   const createFaults: Fault[] = [];
-  const readFaults: number[] = [];
+  const readFaults: { status: number; requestId: string; inBody: boolean }[] = [];
   const generateFaults: number[] = [];
   const uploads: string[] = [];
   const sessions = new Map<string, { name: string; metadata: Record<string, unknown> }>();
@@ -105,13 +174,14 @@ export function createFakeVertex() {
   const generated: { model: string; body: unknown }[] = [];
   let generationText = 'fake tuned answer';
 
-  function encode(job: FakeJob): Record<string, unknown> {
+  /** As the service answers: enums as numbers when the request asked `enum-encoding=int`, else names. */
+  function encode(job: FakeJob, numericEnums = true): Record<string, unknown> {
     // Numeric raw states stand for states newer than the client's protos.
     const known = /^\d+$/.test(job.state) ? Number(job.state) : JobState[job.state];
     const out: Record<string, unknown> = {
       ...job.body,
       name: job.name,
-      state: known ?? job.state,
+      state: numericEnums ? (known ?? job.state) : job.state,
       createTime: job.createTime,
       updateTime: job.updateTime,
     };
@@ -130,7 +200,8 @@ export function createFakeVertex() {
     }
     if (job.state === 'JOB_STATE_SUCCEEDED' || job.state === 'JOB_STATE_PARTIALLY_SUCCEEDED') {
       const id = job.name.split('/').pop();
-      out.tunedModel = { model: `${PARENT}/models/m${id}@1`, endpoint: `${PARENT}/endpoints/e${id}` };
+      const parent = job.name.replace(/\/tuningJobs\/.*$/, '');
+      out.tunedModel = { model: `${parent}/models/m${id}@1`, endpoint: `${parent}/endpoints/e${id}` };
     }
     return out;
   }
@@ -161,21 +232,36 @@ export function createFakeVertex() {
     }
   }
 
+  /** A failed read with Google's request id, in the `x-goog-request-id` header or as a RequestInfo detail. */
   function readFault() {
-    const status = readFaults.shift();
-    return status === undefined ? undefined : new HttpResponse(null, { status });
+    const fault = readFaults.shift();
+    if (!fault) return undefined;
+    const { status, requestId, inBody } = fault;
+    if (!inBody) return new HttpResponse(null, { status, headers: { 'x-goog-request-id': requestId } });
+    const details = [{ '@type': 'type.googleapis.com/google.rpc.RequestInfo', requestId }];
+    const name = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 500 ? 'INTERNAL' : 'UNAVAILABLE';
+    return HttpResponse.json(
+      { error: { code: status, message: `fake ${name}`, status: name, details } },
+      { status },
+    );
   }
 
   const handlers = [
-    http.post(`${API}/projects/:p/locations/:l/tuningJobs`, async ({ request }) => {
+    http.post(`${ANY_API}/projects/:p/locations/:l/tuningJobs`, async ({ request, params }) => {
       const body = (await request.json()) as Record<string, unknown>;
+      const location = String(params.l);
+      if (!new URL(request.url).hostname.startsWith(`${location}-`))
+        return googleError(400, 'INVALID_ARGUMENT', `Location ${location} does not match the endpoint.`);
+      const refused = refusal(body, location);
+      if (refused) return googleError(400, 'INVALID_ARGUMENT', refused);
+      const numericEnums = request.url.includes('enum-encoding=int');
       const fault = createFaults.shift();
       const applied = fault === undefined || fault === 'reset' || fault.applied;
       let job: FakeJob | undefined;
       if (applied) {
         const at = tick();
         job = {
-          name: `${PARENT}/tuningJobs/${nextId++}`,
+          name: `projects/${String(params.p)}/locations/${location}/tuningJobs/${nextId++}`,
           state: 'JOB_STATE_PENDING',
           body,
           createTime: at,
@@ -193,9 +279,9 @@ export function createFakeVertex() {
             )
           : new HttpResponse(null, { status: fault.status });
       }
-      return HttpResponse.json(encode(job as FakeJob));
+      return HttpResponse.json(encode(job as FakeJob, numericEnums));
     }),
-    http.get(`${API}/projects/:p/locations/:l/tuningJobs`, ({ request }) => {
+    http.get(`${ANY_API}/projects/:p/locations/:l/tuningJobs`, ({ request }) => {
       const fault = readFault();
       if (fault) return fault;
       const url = new URL(request.url);
@@ -210,12 +296,15 @@ export function createFakeVertex() {
       const start = Number(url.searchParams.get('pageToken') || 0);
       const page = list.slice(start, start + listPageSize);
       const next = start + listPageSize < list.length ? String(start + listPageSize) : undefined;
-      return HttpResponse.json({ tuningJobs: page.map(encode), ...(next ? { nextPageToken: next } : {}) });
+      return HttpResponse.json({
+        tuningJobs: page.map((job) => encode(job)),
+        ...(next ? { nextPageToken: next } : {}),
+      });
     }),
-    http.get(`${API}/projects/:p/locations/:l/tuningJobs/:id`, ({ params }) => {
+    http.get(`${ANY_API}/projects/:p/locations/:l/tuningJobs/:id`, ({ params }) => {
       const fault = readFault();
       if (fault) return fault;
-      const job = jobs.get(`${PARENT}/tuningJobs/${params.id}`);
+      const job = jobs.get(`projects/${params.p}/locations/${params.l}/tuningJobs/${params.id}`);
       if (!job) {
         return HttpResponse.json(
           { error: { code: 404, message: 'not found', status: 'NOT_FOUND' } },
@@ -224,8 +313,8 @@ export function createFakeVertex() {
       }
       return HttpResponse.json(encode(job));
     }),
-    http.post(`${API}/projects/:p/locations/:l/tuningJobs/:id\\:cancel`, ({ params }) => {
-      const job = jobs.get(`${PARENT}/tuningJobs/${params.id}`);
+    http.post(`${ANY_API}/projects/:p/locations/:l/tuningJobs/:id\\:cancel`, ({ params }) => {
+      const job = jobs.get(`projects/${params.p}/locations/${params.l}/tuningJobs/${params.id}`);
       if (!job)
         return HttpResponse.json(
           { error: { code: 404, message: 'nf', status: 'NOT_FOUND' } },
@@ -241,18 +330,29 @@ export function createFakeVertex() {
       setRaw(job, 'JOB_STATE_CANCELLING');
       return HttpResponse.json({});
     }),
-    http.post(`${API}/projects/:p/locations/:l/endpoints/:e\\:generateContent`, async ({ request }) => {
-      const status = generateFaults.shift();
-      if (status !== undefined) return new HttpResponse(null, { status });
-      const body = await request.json();
-      generated.push({ model: new URL(request.url).pathname, body });
-      return HttpResponse.json({
-        candidates: [{ content: { role: 'model', parts: [{ text: generationText }] }, finishReason: 1 }],
-        usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 3, totalTokenCount: 10 },
-      });
-    }),
     http.post(
-      `${API}/projects/:p/locations/:l/publishers/:pub/models/:m\\:generateContent`,
+      `${ANY_API}/projects/:p/locations/:l/endpoints/:e\\:generateContent`,
+      async ({ request, params }) => {
+        const host = new URL(request.url).hostname;
+        const expected = vertexHostFor(String(params.l));
+        if (host !== expected)
+          return googleError(
+            400,
+            'INVALID_ARGUMENT',
+            `Location ${String(params.l)} is served at ${expected}, not ${host}.`,
+          );
+        const status = generateFaults.shift();
+        if (status !== undefined) return new HttpResponse(null, { status });
+        const body = await request.json();
+        generated.push({ model: new URL(request.url).pathname, body });
+        return HttpResponse.json({
+          candidates: [{ content: { role: 'model', parts: [{ text: generationText }] }, finishReason: 1 }],
+          usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 3, totalTokenCount: 10 },
+        });
+      },
+    ),
+    http.post(
+      `${ANY_API}/projects/:p/locations/:l/publishers/:pub/models/:m\\:generateContent`,
       async ({ request }) => {
         const body = await request.json();
         generated.push({ model: new URL(request.url).pathname, body });
@@ -292,7 +392,7 @@ export function createFakeVertex() {
         return new HttpResponse(null, {
           status: 200,
           headers: {
-            Location: `${GCS}/upload/storage/v1/b/${BUCKET}/o?uploadType=resumable&upload_id=${id}`,
+            Location: `${url.origin}/upload/storage/v1/b/${BUCKET}/o?uploadType=resumable&upload_id=${id}`,
           },
         });
       }
@@ -348,7 +448,12 @@ export function createFakeVertex() {
     },
     /** The next reads (get/list) answer these statuses, in order. */
     failReads(...statuses: number[]) {
-      readFaults.push(...statuses);
+      for (const status of statuses)
+        readFaults.push({ status, requestId: `fake-read-${readFaults.length + 1}`, inBody: false });
+    },
+    /** The next read fails with this status and Google's error body carrying a RequestInfo `requestId`. */
+    failReadWithRequestInfo(status: number, requestId: string) {
+      readFaults.push({ status, requestId, inBody: true });
     },
     failGenerates(...statuses: number[]) {
       generateFaults.push(...statuses);

@@ -119,6 +119,30 @@ describe('discovery contract helper', () => {
     ).not.toEqual([]);
   });
 
+  it('closes preferenceOptimizationSpec too: a misspelt beta or spec name fails, the built body passes', () => {
+    const built = buildTuningJob({
+      spec: {
+        provider: 'vertex',
+        baseModel: 'gemini-2.5-flash',
+        method: 'dpo',
+        hyperparameters: { epochs: 1, beta: 0.2, loraRank: 8 },
+      },
+      key: 'abc',
+      trainingDatasetUri: 'gs://b/t.jsonl',
+    });
+    const body = JSON.parse(JSON.stringify(built, (k, v) => (k === 'epochCount' ? String(v) : v)));
+    expect(discoveryErrors(TUNING_JOB, body)).toEqual([]);
+    const spec = { trainingDatasetUri: 'gs://b/t.jsonl', hyperParameters: { epochCount: '1', betta: 0.2 } };
+    expect(
+      discoveryErrors(TUNING_JOB, { baseModel: 'gemini-2.5-flash', preferenceOptimizationSpec: spec }),
+    ).toEqual([
+      expect.stringContaining('must NOT have additional properties {"additionalProperty":"betta"}'),
+    ]);
+    expect(
+      discoveryErrors(TUNING_JOB, { baseModel: 'gemini-2.5-flash', preferenceOptimisationSpec: spec }).length,
+    ).toBeGreaterThan(0);
+  });
+
   it('flags a call that matches no method, and a body on a method that takes none', () => {
     expect(
       checkRequestAgainstDiscovery({ method: 'POST', url: `${API}/tuningJobz`, body: '{}' }).errors,

@@ -286,7 +286,9 @@ describe('get, states and cost', () => {
     expect(snapshot.trainedTokens).toBe(48_000 * 3);
     // 48,000 billable tokens × 3 epochs × $5/1M (gemini-2.5-flash in the table).
     expect(snapshot.cost).toMatchObject({ amount: 0.72, estimate: false, currency: 'USD' });
-    expect(snapshot.cost?.source).toContain('cloud.google.com');
+    // The source is the page the price table entry was read from, and its note says what is unverified.
+    expect(snapshot.cost?.source).toMatch(/^https:\/\//);
+    expect(snapshot.cost?.note).toContain('training price unverified');
     expect(snapshot.createdAt).toBe('2026-11-01T10:01:00.000Z');
     expect(snapshot.finishedAt).toBeTruthy();
   });
@@ -324,7 +326,8 @@ describe('get, states and cost', () => {
     expect(overridden).toMatchObject({
       amount: 0.0144,
       date: '2027-01-01',
-      source: 'polytune.config override',
+      // The shared PriceOverrideSchema names an override's source 'user config'.
+      source: 'user config',
     });
     let unknown: unknown;
     try {

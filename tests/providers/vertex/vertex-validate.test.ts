@@ -3,6 +3,7 @@ import { toPolytuneError } from '../../../providers/vertex/vertex-errors.js';
 import { keyLabelValue } from '../../../providers/vertex/vertex-labels.js';
 import { modelResource } from '../../../providers/vertex/vertex-model.js';
 import { requireProject, resolveVertexOptions } from '../../../providers/vertex/vertex-options.js';
+import { tunableModelList } from '../../../providers/vertex/vertex-tunable-models.js';
 import { validateForVertex } from '../../../providers/vertex/vertex-validate.js';
 import type { DatasetStats, TokenDistribution } from '../../../src/dataset/dataset-stats.js';
 import type { JobSpec } from '../../../src/jobs/job-spec.js';
@@ -39,8 +40,8 @@ const spec: JobSpec = {
   method: 'sft',
   hyperparameters: {},
 };
-const codes = (s: DatasetStats, j: JobSpec = spec) =>
-  validateForVertex(s, j).map((i) => `${i.severity}:${i.code}`);
+const codes = (s: DatasetStats, j: JobSpec = spec, location?: string) =>
+  validateForVertex(s, j, location).map((i) => `${i.severity}:${i.code}`);
 
 describe('validate: Gemini tuning limits before any upload', () => {
   it('passes a dataset inside the limits', () => {
@@ -52,7 +53,14 @@ describe('validate: Gemini tuning limits before any upload', () => {
     expect(issue).toMatchObject({ severity: 'error', code: 'VERTEX_VALIDATION_TOO_LARGE' });
     expect(issue?.message).toContain('5,001');
     expect(issue?.message).toContain('smaller validation fraction');
-    expect(codes(stats({ validation: 5_000 }))).toEqual([]);
+    expect(codes(stats({ train: 20_000, validation: 5_000 }))).toEqual([]);
+  });
+
+  it('refuses a validation split over 30% of training, naming the allowed size', () => {
+    const [issue] = validateForVertex(stats({ train: 500, validation: 151 }), spec);
+    expect(issue).toMatchObject({ severity: 'error', code: 'VERTEX_VALIDATION_TOO_LARGE' });
+    expect(issue?.message).toContain('30% of training (150 here)');
+    expect(codes(stats({ train: 500, validation: 150 }))).toEqual([]);
   });
 
   it('refuses an example over 131,072 tokens and warns near the limit when counts are approximate', () => {
@@ -62,10 +70,12 @@ describe('validate: Gemini tuning limits before any upload', () => {
   });
 
   it('warns on few examples, refuses none, and refuses preference data and other methods', () => {
-    expect(codes(stats({ train: 20 }))).toEqual(['warning:VERTEX_FEW_EXAMPLES']);
+    expect(codes(stats({ train: 20, validation: 6 }))).toEqual(['warning:VERTEX_FEW_EXAMPLES']);
     expect(codes(stats({ train: 0 }))).toContain('error:VERTEX_EMPTY');
     expect(codes({ ...stats(), kind: 'preference' })).toContain('error:VERTEX_KIND');
-    expect(codes(stats(), { ...spec, method: 'dpo' })).toContain('error:VERTEX_METHOD');
+    expect(codes(stats(), { ...spec, method: 'dpo' })).toContain('error:VERTEX_KIND');
+    expect(codes(stats(), { ...spec, method: 'reinforcement' })).toContain('error:VERTEX_METHOD');
+    expect(codes({ ...stats(), kind: 'preference' }, { ...spec, method: 'dpo' })).toEqual([]);
   });
 
   it('maps loraRank to an adapter size, and flags hyperparameters Gemini has not', () => {
@@ -77,6 +87,57 @@ describe('validate: Gemini tuning limits before any upload', () => {
       'warning:VERTEX_HYPERPARAMETER_IGNORED',
       'warning:VERTEX_HYPERPARAMETER_IGNORED',
     ]);
+  });
+});
+
+describe('validate: the table of tunable models', () => {
+  it('refuses a base model Vertex no longer tunes, naming the tunable ones', () => {
+    const [issue, ...rest] = validateForVertex(stats(), { ...spec, baseModel: 'gemini-2.0-flash-001' });
+    expect(rest).toEqual([]);
+    expect(issue).toMatchObject({ severity: 'error', code: 'VERTEX_MODEL' });
+    for (const id of ['gemini-3.5-flash', 'gemini-3.1-flash-lite', 'gemini-2.5-pro', 'gemini-2.5-flash-lite'])
+      expect(issue?.message).toContain(id);
+    expect(codes(stats(), { ...spec, baseModel: 'gemini-2.5-flash-001' })).toEqual([]);
+    expect(
+      codes(stats(), {
+        ...spec,
+        baseModel: 'projects/p/locations/l/publishers/google/models/gemini-2.5-pro',
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses adapter sizes the model does not take: 16 on 2.5 Pro, 32 everywhere', () => {
+    const pro = { ...spec, baseModel: 'gemini-2.5-pro', hyperparameters: { loraRank: 16 } };
+    const [issue] = validateForVertex(stats(), pro);
+    expect(issue).toMatchObject({ code: 'VERTEX_ADAPTER_SIZE' });
+    expect(issue?.message).toContain('use one of 1, 2, 4, 8.');
+    expect(codes(stats(), { ...pro, hyperparameters: { loraRank: 8 } })).toEqual([]);
+    expect(codes(stats(), { ...spec, hyperparameters: { loraRank: 16 } })).toEqual([]);
+    expect(codes(stats(), { ...spec, hyperparameters: { loraRank: 32 } })).toEqual([
+      'error:VERTEX_ADAPTER_SIZE',
+    ]);
+  });
+
+  it('refuses a Gemini 3 tuning region outside us-central1 and europe-west4', () => {
+    const three = { ...spec, baseModel: 'gemini-3.5-flash' };
+    const [issue] = validateForVertex(stats(), three, 'asia-northeast1');
+    expect(issue).toMatchObject({ code: 'VERTEX_REGION' });
+    expect(issue?.message).toContain('us-central1 or europe-west4');
+    expect(codes(stats(), three, 'europe-west4')).toEqual([]);
+    expect(codes(stats(), three, 'us-east1')).toEqual(['error:VERTEX_REGION']);
+    expect(codes(stats(), spec, 'asia-northeast1')).toEqual([]);
+  });
+
+  it('lists the table with its sources and dates, saying what is unverified', () => {
+    const list = tunableModelList();
+    expect(list.map((m) => m.id)).toContain('gemini-3.1-flash-lite');
+    expect(list.map((m) => m.id)).not.toContain('gemini-2.0-flash');
+    for (const model of list) {
+      expect(model).toMatchObject({ source: 'table', date: '2026-12-06' });
+      expect(model.sourceUrl).toMatch(/^https:\/\/(docs\.)?cloud\.google\.com\//);
+    }
+    expect(list.find((m) => m.id === 'gemini-2.5-pro')?.notes).toContain('adapter sizes 1, 2, 4, 8;');
+    expect(list.find((m) => m.id === 'gemini-3.5-flash')?.notes).toContain('us/eu multi-region');
   });
 });
 
@@ -102,7 +163,8 @@ describe('options, labels, model refs, errors', () => {
       hint: expect.stringContaining('GOOGLE_CLOUD_PROJECT'),
     });
     expect(() => resolveVertexOptions({ project: 'p', bucket: 'gs://b' }, {})).toThrow(
-      /bucket: expected a bucket name/,
+      // z.prettifyError: the message, then the path.
+      /expected a bucket name[\s\S]*at bucket/,
     );
     expect(() => resolveVertexOptions({ project: 'p', location: 'US Central' }, {})).toThrow(/location/);
   });
