@@ -127,7 +127,7 @@ async function expandTrials(sweep: Sweep, data: PreparedData, providers: Provide
         continue;
       }
       const price = priceOf(provider, trial.spec, stats);
-      if (typeof price === 'string') trial.reason = `no price: ${price}`;
+      if (typeof price === 'string') trial.reason = `no price (${price.replace(/\.$/, '')})`;
       else trial.estimate = price;
     }
   }
