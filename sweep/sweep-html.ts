@@ -14,7 +14,8 @@ function esc(value: unknown): string {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toPrecision(2) : x.toFixed(2)}`;
 
-export function hyperparameterText(trial: TrialResult): string {
+/** `epochs=3 hidden=64`: the trial's hyperparameters, then its provider options. */
+export function hyperparameterText(trial: Pick<TrialResult, 'hyperparameters' | 'extra'>): string {
   const parts = Object.entries(trial.hyperparameters).map(([k, v]) => `${k}=${v}`);
   for (const [k, v] of Object.entries(trial.extra ?? {})) parts.push(`${k}=${JSON.stringify(v)}`);
   return parts.join(' ');

@@ -81,7 +81,10 @@ export const SweepSchema = z
     data: z.string().min(1),
     /** The suite file (relative to the sweep file). Its held-out sources are replaced by the validation split while judging, then by the test split once for the winner. */
     suite: z.string().min(1),
-    /** Model ref the winner is compared with on the test split (e.g. `local-onnx:zero-shot:prepared`). */
+    /**
+     * Model ref the winner is compared with on the test split, as `polytune eval --baseline` takes it
+     * (e.g. `local-onnx:zero-shot:prepared`; a path inside a ref is relative to the working directory).
+     */
     baseline: z.string().min(1).optional(),
     trials: z.array(TrialBlockSchema).min(1),
     budget: BudgetSchema,
