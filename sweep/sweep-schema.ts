@@ -8,11 +8,8 @@ import { HyperparametersSchema, METHODS } from '../src/jobs/job-spec.js';
 
 /** Names a search space may vary: polytune's hyperparameters, or `extra.<name>` for a provider's own option. */
 const HYPERPARAMETER_NAMES = Object.keys(HyperparametersSchema.shape);
-const dimensionName = z
-  .string()
-  .refine((name) => HYPERPARAMETER_NAMES.includes(name) || /^extra\.[A-Za-z][\w-]*$/.test(name), {
-    message: `expected one of ${HYPERPARAMETER_NAMES.join(', ')}, or extra.<provider option> (e.g. extra.hidden)`,
-  });
+const isDimension = (name: string) =>
+  HYPERPARAMETER_NAMES.includes(name) || /^extra\.[A-Za-z][\w-]*$/.test(name);
 
 const gridValue = z.union([z.number(), z.string(), z.boolean()]);
 
@@ -44,19 +41,35 @@ export const TrialBlockSchema = z
     /** Provider options every trial shares (the job spec's `extra`). */
     extra: z.record(z.string(), z.unknown()).optional(),
     /** Every combination of these values is one trial. */
-    grid: z.record(dimensionName, z.array(gridValue).min(1)).optional(),
+    grid: z.record(z.string(), z.array(gridValue).min(1)).optional(),
     /** `count` trials sampled from these ranges (or value lists) with `seed`. */
     random: z
       .object({
         count: z.number().int().positive(),
         /** @default 1 */
         seed: z.number().int().default(1),
-        space: z.record(dimensionName, z.union([RandomRangeSchema, z.array(gridValue).min(1)])),
+        space: z.record(z.string(), z.union([RandomRangeSchema, z.array(gridValue).min(1)])),
       })
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((block, ctx) => {
+    const spaces = [
+      ['grid', block.grid],
+      ['random', block.random?.space],
+    ] as const;
+    for (const [where, space] of spaces) {
+      for (const name of Object.keys(space ?? {})) {
+        if (isDimension(name)) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: where === 'grid' ? ['grid', name] : ['random', 'space', name],
+          message: `unknown hyperparameter ${JSON.stringify(name)}: expected one of ${HYPERPARAMETER_NAMES.join(', ')}, or extra.<provider option> (e.g. extra.hidden)`,
+        });
+      }
+    }
+  });
 export type TrialBlock = z.infer<typeof TrialBlockSchema>;
 
 export const BudgetSchema = z

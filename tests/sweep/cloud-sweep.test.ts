@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,6 @@ import { planSweep } from '../../sweep/sweep-plan.js';
 import type { SweepInput } from '../../sweep/sweep-schema.js';
 import { checkRequestAgainstDiscovery } from '../helpers/discovery-contract.js';
 import { loadOpenAPIContract } from '../helpers/openapi-contract.js';
-import { writePreparedFixture } from '../helpers/prepared-fixture.js';
 import { useTestServer } from '../helpers/test-server.js';
 import { FAKE_OPENAI_BASE, FakeOpenAI, fakeOpenAIHandlers } from '../providers/openai/fake-openai.js';
 import {
@@ -25,6 +24,7 @@ import {
   PROJECT,
   testAuthClient,
 } from '../providers/vertex/fake-vertex.js';
+import { writeChatFixture } from './chat-fixture.js';
 
 /**
  * A sweep over OpenAI and Vertex AI trials through the real SDKs against the
@@ -110,15 +110,7 @@ beforeEach(async () => {
   vertex = createFakeVertex();
   server.use(...vertex.handlers);
   dir = await mkdtemp(join(tmpdir(), 'polytune-sweep-cloud-'));
-  data = await writePreparedFixture({ providers: ['openai', 'vertex'] });
-  // The fixture's canonical splits are OpenAI lines; the suite reads canonical examples.
-  for (const split of ['validation.jsonl', 'test.jsonl']) {
-    const lines = (await readFile(join(data.dir, split), 'utf8')).trim().split('\n');
-    const canonical = lines.map((line, i) =>
-      JSON.stringify({ id: `${split}-${i}`, kind: 'chat', ...JSON.parse(line) }),
-    );
-    await writeFile(join(data.dir, split), `${canonical.join('\n')}\n`);
-  }
+  data = await writeChatFixture({ providers: ['openai', 'vertex'] });
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
