@@ -3,6 +3,7 @@ import PQueue from 'p-queue';
 import { evaluateGate } from '../evals/gate.js';
 import type { LoadedSuite } from '../evals/suite.js';
 import { loadSuite } from '../evals/suite-loader.js';
+import { PolytuneError } from '../src/errors.js';
 import type { JobLedger } from '../src/jobs/job-ledger.js';
 import { loadPreparedData } from '../src/jobs/load-prepared.js';
 import type { Model } from '../src/provider.js';
@@ -127,9 +128,16 @@ export async function runSweep(loaded: LoadedSweep, options: RunSweepOptions): P
   const now = options.now ?? Date.now;
   const startedAt = new Date(now()).toISOString();
   const data = options.data ?? (await loadPreparedData(resolve(loaded.baseDir, sweep.data)));
+  const suite =
+    options.suite ?? (sweep.suite ? await loadSuite(resolve(loaded.baseDir, sweep.suite)) : undefined);
+  if (!suite) {
+    throw new PolytuneError('INVALID_INPUT', `The sweep ${sweep.name} names no suite.`, {
+      hint: 'Add `suite: <suite file>` to the sweep file (or pass `suite` to runSweep).',
+      file: loaded.file,
+    });
+  }
   const plan = await planSweep(loaded, { ...options, data });
   options.onEvent?.({ type: 'plan', plan });
-  const suite = options.suite ?? (await loadSuite(resolve(loaded.baseDir, sweep.suite)));
   const spend = new SpendTracker(sweep.budget.usd);
   const trials = await runTrials(loaded, plan, { ...options, data }, { suite, dataDir: data.dir, spend });
   options.signal?.throwIfAborted();

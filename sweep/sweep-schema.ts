@@ -92,8 +92,8 @@ export const SweepSchema = z
     name: z.string().min(1),
     /** The prepared folder (`polytune data prepare`) every trial trains on; path relative to the sweep file. */
     data: z.string().min(1),
-    /** The suite file (relative to the sweep file). Its held-out sources are replaced by the validation split while judging, then by the test split once for the winner. */
-    suite: z.string().min(1),
+    /** The suite file (relative to the sweep file); API callers may pass a parsed suite instead. Its held-out sources are replaced by the validation split while judging, then by the test split once for the winner. */
+    suite: z.string().min(1).optional(),
     /**
      * Model ref the winner is compared with on the test split, as `polytune eval --baseline` takes it
      * (e.g. `local-onnx:zero-shot:prepared`; a path inside a ref is relative to the working directory).
