@@ -36,10 +36,10 @@ function trialCost(trial: PlannedTrial): string {
   return trial.estimate ? `~${usd(trial.estimate.amount)}` : 'unpriced';
 }
 
-function printPlan(plan: SweepPlan): void {
+function printPlan(plan: SweepPlan, dryRun: boolean): void {
   const planned = plan.trials.filter((t) => t.status === 'planned');
   out.line(
-    `Sweep ${plan.name}: ${plan.trials.length} trials, ${planned.length} planned (nothing is sent by plan)`,
+    `Sweep ${plan.name}: ${plan.trials.length} trials, ${planned.length} planned${dryRun ? ' (plan only: nothing is sent)' : ''}`,
   );
   out.line(
     `  budget ${usd(plan.budget.usd)}${plan.budget.trials ? `, at most ${plan.budget.trials} trials` : ''}${plan.budget.hours ? `, ${plan.budget.hours} h` : ''}; kept ${plan.order === 'cheapest-first' ? 'cheapest first' : "in the file's order"}`,
@@ -112,7 +112,7 @@ async function planCommand(file: string, flags: SweepFlags): Promise<number> {
     allowUnpriced: flags.allowUnpriced ?? false,
   });
   if (flags.json) out.json(plan);
-  else printPlan(plan);
+  else printPlan(plan, true);
   return plan.trials.some((t) => t.status === 'planned') ? 0 : 2;
 }
 
@@ -144,7 +144,7 @@ async function runCommand(file: string, flags: SweepFlags): Promise<number> {
       },
       onEvent: flags.json
         ? undefined
-        : (event) => (event.type === 'plan' ? printPlan(event.plan) : progress(event)),
+        : (event) => (event.type === 'plan' ? printPlan(event.plan, false) : progress(event)),
       signal: abort.signal,
     });
     if (flags.json) out.json(report);
