@@ -11,9 +11,10 @@ import { type EvalSettings, runTrial, trialResult, type WaitSettings } from './r
 import { paretoTrials, selectWinner } from './select-winner.js';
 import { SpendTracker } from './spend-tracker.js';
 import { type SplitReader, suiteOnSplit } from './split-cases.js';
+import { runHalving } from './successive-halving.js';
 import type { SweepEvent } from './sweep-events.js';
 import { writeSweepHtml } from './sweep-html.js';
-import { type PlanSweepOptions, planSweep, type SweepPlan } from './sweep-plan.js';
+import { type PlannedTrial, type PlanSweepOptions, planSweep, type SweepPlan } from './sweep-plan.js';
 import {
   DISCIPLINE,
   SWEEP_REPORT_VERSION,
@@ -82,9 +83,8 @@ async function runTrials(
     return queue;
   };
   const emit = options.onEvent ?? (() => undefined);
-  const runs = plan.trials.map((trial) => {
-    if (trial.status !== 'planned') return Promise.resolve(trialResult(trial));
-    return queueFor(trial.provider).add(async () => {
+  const runOne = (trial: PlannedTrial) =>
+    queueFor(trial.provider).add(async () => {
       const result = await runTrial(trial, {
         provider: await options.providers(trial.provider),
         data,
@@ -111,8 +111,18 @@ async function runTrials(
       });
       return result;
     }) as Promise<TrialResult>;
-  });
-  return Promise.all(runs);
+  const runs: Promise<TrialResult[]>[] = [];
+  const halvingBlocks = new Map<string, PlannedTrial[]>();
+  for (const trial of plan.trials) {
+    if (trial.status !== 'planned') runs.push(Promise.resolve([trialResult(trial)]));
+    else if (trial.halving)
+      halvingBlocks.set(trial.block, [...(halvingBlocks.get(trial.block) ?? []), trial]);
+    else runs.push(runOne(trial).then((result) => [result]));
+  }
+  for (const block of halvingBlocks.values())
+    runs.push(runHalving(block, { data, select: sweep.select, run: runOne }));
+  const byId = new Map((await Promise.all(runs)).flat().map((result) => [result.id, result]));
+  return plan.trials.map((trial) => byId.get(trial.id) as TrialResult);
 }
 
 /**

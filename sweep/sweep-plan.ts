@@ -34,6 +34,8 @@ export interface PlannedTrial {
   issues: Issue[];
   status: TrialPlanStatus;
   reason?: string;
+  /** Successive halving of the trial's block (see `runHalving`). */
+  halving?: { fraction: number };
 }
 
 export interface SweepPlan {
@@ -89,6 +91,15 @@ function priceOf(provider: Provider, spec: JobSpec, stats: DatasetStats): CostEs
   }
 }
 
+/** Halving trains extra probe jobs the plan does not price, so it is kept to the free local backend. */
+function halvingIssue(providerId: string, spec: JobSpec): string | undefined {
+  if (providerId !== 'local-onnx')
+    return `halving is for local-onnx trials (their probe jobs cost nothing); ${providerId} bills each one`;
+  if (spec.hyperparameters.epochs === undefined)
+    return 'halving needs epochs (in `fixed`, `grid` or `random`)';
+  return undefined;
+}
+
 /** Every trial of every block with its spec, key, validation issues and price; nothing is cut yet. */
 async function expandTrials(sweep: Sweep, data: PreparedData, providers: ProviderFactory) {
   const stats = data.manifest.stats as unknown as DatasetStats;
@@ -109,6 +120,7 @@ async function expandTrials(sweep: Sweep, data: PreparedData, providers: Provide
         key: '',
         issues: [],
         status: 'planned',
+        ...(block.halving ? { halving: block.halving } : {}),
       };
       trials.push(trial);
       try {
@@ -116,6 +128,12 @@ async function expandTrials(sweep: Sweep, data: PreparedData, providers: Provide
       } catch (error) {
         trial.status = 'invalid';
         trial.reason = (error as Error).message;
+        continue;
+      }
+      const halvingProblem = block.halving && halvingIssue(provider.id, trial.spec);
+      if (halvingProblem) {
+        trial.status = 'invalid';
+        trial.reason = halvingProblem;
         continue;
       }
       trial.key = jobKey(trial.spec, datasetHashesFor(data, provider.id));

@@ -16,12 +16,13 @@ export const DISCIPLINE =
   'only the winner is evaluated on the test split, once, and that figure alone is reported as its score.';
 
 /**
- * `skipped-budget` / `skipped-hours` / `skipped-trials`: planned, but not started because the money
- * (actual + committed), the time or the trial count ran out during the run.
+ * `skipped-budget` / `skipped-hours`: planned, but not started because the money (actual +
+ * committed) or the time ran out during the run. `halved`: stopped early by successive halving.
  */
 export type TrialOutcome =
   | TrialPlanStatus
   | 'evaluated'
+  | 'halved'
   | 'failed'
   | 'skipped-budget'
   | 'skipped-hours'

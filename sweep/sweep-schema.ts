@@ -42,6 +42,18 @@ export const TrialBlockSchema = z
     extra: z.record(z.string(), z.unknown()).optional(),
     /** Every combination of these values is one trial. */
     grid: z.record(z.string(), z.array(gridValue).min(1)).optional(),
+    /**
+     * Successive halving (local-onnx only): every trial first trains `fraction` of its epochs and is
+     * judged on validation; the better half goes on with twice the epochs, and so on, until the
+     * survivors train their full epochs. Needs `epochs` in each trial.
+     */
+    halving: z
+      .object({
+        /** Share of each trial's epochs in the first rung. @default 0.25 */
+        fraction: z.number().gt(0).lt(1).default(0.25),
+      })
+      .strict()
+      .optional(),
     /** `count` trials sampled from these ranges (or value lists) with `seed`. */
     random: z
       .object({

@@ -147,4 +147,52 @@ describe('polytune sweep on the local backend', () => {
     expect(submitted).toHaveLength(4);
     expect(submitted.every((e) => e.type === 'trial-submitted' && e.reattached)).toBe(true);
   });
+  it('successive halving: both settings probe half their epochs, only the better one trains in full', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'polytune-sweep-halving-'));
+    roots.push(root);
+    const data = await writePreparedSubset(join(root, 'data'), bankingSubset(4, 20));
+    Object.assign(data.manifest.stats, { kind: 'classification' });
+    const provider = createLocalOnnxProvider({
+      workDir: join(root, 'work'),
+      execution: 'in-process',
+      device: 'cpu',
+    });
+    const submitted: number[] = [];
+    const report = await runSweep(
+      parseSweep({
+        name: 'halving',
+        data: data.dir,
+        trials: [
+          {
+            provider: 'local-onnx',
+            extra: { device: 'cpu', wordCounts: false },
+            grid: { epochs: [6], 'extra.hidden': [4, 64] },
+            halving: { fraction: 0.5 },
+          },
+        ],
+        budget: { usd: 0 },
+      }),
+      {
+        providers: async () => provider,
+        data,
+        suite: parseSuite(
+          { name: 's', sources: [{ heldout: data.dir }], graders: [{ type: 'label' }] },
+          root,
+        ),
+        ledger: new JobLedger({ dir: join(root, 'ledger') }),
+        out: join(root, 'out'),
+        wait: { intervalMs: 20, maxIntervalMs: 100, jitter: 0 },
+        eval: { cache: false },
+        onEvent: (e) => {
+          if (e.type === 'trial-start') submitted.push(0);
+        },
+      },
+    );
+    expect(submitted).toHaveLength(3); // two probes of 3 epochs, one full run of 6
+    expect(report.trials.map((t) => t.status).sort()).toEqual(['evaluated', 'halved']);
+    const winner = report.trials.find((t) => t.status === 'evaluated');
+    expect(report.winner?.trial).toBe(winner?.id);
+    expect(winner?.hyperparameters.epochs).toBe(6);
+    expect(report.trials.find((t) => t.status === 'halved')?.hyperparameters.epochs).toBe(3);
+  });
 });

@@ -71,6 +71,15 @@ describe('planSweep', () => {
     expect(plan.trials[1]?.reason).toMatch(/hyperparameters\.epochs/);
   });
 
+  it('halving is refused for a billed provider: its probe jobs would cost money the plan does not count', async () => {
+    const plan = await planSweep(
+      sweepOf({ trials: [{ provider: 'memory', baseModel: 'm', grid: { epochs: [4] }, halving: {} }] }),
+      { providers, data },
+    );
+    expect(plan.trials[0]?.status).toBe('invalid');
+    expect(plan.trials[0]?.reason).toMatch(/halving is for local-onnx trials/);
+  });
+
   it('a search-space name polytune does not know fails the sweep file with the valid names', () => {
     try {
       sweepOf({ trials: [{ provider: 'memory', baseModel: 'm', grid: { lr: [0.1] } }] });
