@@ -163,10 +163,17 @@ async function runCommand(file: string, flags: SweepFlags): Promise<number> {
   }
 }
 
+/** Worked examples for `--help` (kept here, beside the command, rather than in the shared table). */
+const examples = (...lines: string[]) =>
+  `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+const PLAN_EXAMPLE = 'polytune sweep plan examples/sweep.yaml';
+const RUN_EXAMPLE = 'polytune sweep run examples/sweep.yaml --out sweep-out --gate';
+
 export function register(program: Command): void {
   const sweep = program
     .command('sweep')
-    .description('Hyperparameter search across providers under a hard budget (plan, then run)');
+    .description('Hyperparameter search across providers under a hard budget (plan, then run)')
+    .addHelpText('after', examples(PLAN_EXAMPLE, RUN_EXAMPLE));
   const common = (command: Command) =>
     command
       .argument('<sweep-file>', 'sweep file (YAML or JSON; see sweep/sweep.schema.json)')
@@ -180,7 +187,8 @@ export function register(program: Command): void {
   common(
     sweep
       .command('plan')
-      .description('list every trial with its cost estimate and what the budget cuts; sends nothing'),
+      .description('list every trial with its cost estimate and what the budget cuts; sends nothing')
+      .addHelpText('after', examples(PLAN_EXAMPLE, 'polytune sweep plan sweep.yaml --allow-unpriced --json')),
   ).action(async (file: string, flags: SweepFlags) => {
     process.exitCode = await planCommand(file, flags);
   });
@@ -192,7 +200,8 @@ export function register(program: Command): void {
       .option('--gate', "apply the suite's thresholds to the winner's test result; exit 1 if any fails")
       .option('--concurrency <n>', 'eval requests in flight at once', '8')
       .option('--no-cache', 'do not read or write the eval response cache')
-      .option('--poll-interval <s>', 'first job poll interval in seconds (default 5)'),
+      .option('--poll-interval <s>', 'first job poll interval in seconds (default 5)')
+      .addHelpText('after', examples(RUN_EXAMPLE)),
   ).action(async (file: string, flags: SweepFlags) => {
     process.exitCode = await runCommand(file, flags);
   });
