@@ -7,7 +7,7 @@ import { isPolytuneError } from '../src/errors.js';
 import type { JobLedger } from '../src/jobs/job-ledger.js';
 import { submitJob } from '../src/jobs/submit-job.js';
 import { type WatchJobOptions, waitForJob } from '../src/jobs/wait-for-job.js';
-import type { JobSnapshot, Provider } from '../src/provider.js';
+import type { JobRef, JobSnapshot, Provider } from '../src/provider.js';
 import type { SpendTracker } from './spend-tracker.js';
 import type { SweepEvent } from './sweep-events.js';
 import type { PlannedTrial } from './sweep-plan.js';
@@ -68,6 +68,36 @@ function costOf(snapshot: JobSnapshot | undefined, trial: PlannedTrial): { amoun
   return { amount: trial.estimate?.amount ?? 0, actual: false };
 }
 
+/** The tuned model's validation run: the sweep metric, or why there is none. */
+async function judgeOnValidation(
+  trial: PlannedTrial,
+  ref: JobRef,
+  ctx: TrialContext,
+): Promise<Pick<TrialResult, 'model' | 'validation' | 'status' | 'reason'>> {
+  const model = await ctx.provider.model(ref);
+  try {
+    const run = await runEval({
+      ...ctx.eval,
+      suite: await ctx.validationSuite(),
+      models: [model],
+      out: join(ctx.out, 'trials', trial.id),
+      signal: ctx.signal,
+      onEvent: (event) => ctx.emit({ type: 'trial-eval', trial: trial.id, event }),
+    });
+    const summary = run.summary.models[0];
+    const metric = metricOf(run.summary, model.id, ctx.metric);
+    if (!summary || !metric)
+      return { model: model.id, status: 'failed', reason: `the validation run has no metric ${ctx.metric}` };
+    return {
+      model: model.id,
+      status: 'evaluated',
+      validation: { ...metric, n: summary.n, passRate: summary.passRate },
+    };
+  } finally {
+    await model.close?.();
+  }
+}
+
 /**
  * Runs one planned trial: checks time and money (synchronously, so trials
  * starting side by side never both take the last dollars), submits its job
@@ -120,29 +150,7 @@ export async function runTrial(trial: PlannedTrial, ctx: TrialContext): Promise<
       result.reason = `job ${snapshot.state} (${snapshot.rawState})${snapshot.error ? `: ${snapshot.error.message}` : ''}`;
       return result;
     }
-    const model = await ctx.provider.model(submitted.ref);
-    try {
-      const run = await runEval({
-        ...ctx.eval,
-        suite: await ctx.validationSuite(),
-        models: [model],
-        out: join(ctx.out, 'trials', trial.id),
-        signal: ctx.signal,
-        onEvent: (event) => ctx.emit({ type: 'trial-eval', trial: trial.id, event }),
-      });
-      const summary = run.summary.models[0];
-      const metric = metricOf(run.summary, model.id, ctx.metric);
-      result.model = model.id;
-      if (summary && metric) {
-        result.validation = { ...metric, n: summary.n, passRate: summary.passRate };
-        result.status = 'evaluated';
-      } else {
-        result.status = 'failed';
-        result.reason = `the validation run has no metric ${ctx.metric}`;
-      }
-    } finally {
-      await model.close?.();
-    }
+    Object.assign(result, await judgeOnValidation(trial, submitted.ref, ctx));
     return result;
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
