@@ -50,7 +50,9 @@ function printPlan(plan: SweepPlan, dryRun: boolean): void {
     out.line(
       `  ${t.id.padEnd(width)}  ${t.provider}  ${t.spec.baseModel}  ${hyperparameterText(t.spec)}  ${trialCost(t)}${status}`,
     );
-    if (t.estimate && t.status === 'planned') out.line(`  ${' '.repeat(width)}  ${t.estimate.basis}`);
+    if (t.status !== 'planned') continue;
+    if (t.estimate) out.line(`  ${' '.repeat(width)}  ${t.estimate.basis}`);
+    for (const issue of t.issues) out.line(`  ${' '.repeat(width)}  warning ${issue.code}: ${issue.message}`);
   }
   out.line(
     `  total ~${usd(plan.total)} estimated for ${planned.length} trials${plan.unpriced ? ` (+${plan.unpriced} unpriced, counted as $0 until they report a cost)` : ''}`,
@@ -100,6 +102,10 @@ function progress(event: SweepEvent): void {
     out.info(
       `${event.trial}: ${event.result.status}${event.result.reason ? ` (${event.result.reason})` : ''}; spent ${usd(event.spent)}, committed ${usd(event.committed)}`,
     );
+  else if (event.type === 'trial-eval' && event.event.type === 'start')
+    out.info(`${event.trial}: judging on ${event.event.cases} validation cases`);
+  else if (event.type === 'test-eval' && event.event.type === 'start')
+    out.info(`test split: ${event.event.cases} cases × ${event.event.models.length} model(s)`);
   else if (event.type === 'winner')
     out.info(`winner on validation: ${event.trial}; evaluating it once on the test split`);
 }
