@@ -117,126 +117,149 @@ afterEach(async () => {
   await rm(data.dir, { recursive: true, force: true });
 });
 
+// Training and judging on 2 shared cores: allow well over vitest's 60 s default under load.
+const SLOW = 240_000;
+
 describe('sweep over OpenAI and Vertex AI under a budget', () => {
-  it('stops submitting once actual spend plus committed estimates would pass the cap', async () => {
-    const sweep = sweepOf({
-      trials: [
-        { provider: 'openai', baseModel: OPENAI_MODEL, grid: { epochs: [1, 2, 3] } },
-        { provider: 'vertex', baseModel: 'gemini-2.5-flash', grid: { epochs: [1, 2] } },
-      ],
-      budget: { usd: 3 },
-    });
-    // Planned on estimates: $0.48 + $0.96 + $1.44 (OpenAI) + $0.00144 (Vertex), within $3.
-    const plan = await planSweep(sweep, { providers: providers(), data });
-    expect(plan.trials.map((t) => t.status)).toEqual(['planned', 'planned', 'planned', 'planned', 'planned']);
-    expect(plan.total).toBeCloseTo(2.88 + 0.00048 + 0.00096, 6);
+  it(
+    'stops submitting once actual spend plus committed estimates would pass the cap',
+    async () => {
+      const sweep = sweepOf({
+        trials: [
+          { provider: 'openai', baseModel: OPENAI_MODEL, grid: { epochs: [1, 2, 3] } },
+          { provider: 'vertex', baseModel: 'gemini-2.5-flash', grid: { epochs: [1, 2] } },
+        ],
+        budget: { usd: 3 },
+      });
+      // Planned on estimates: $0.48 + $0.96 + $1.44 (OpenAI) + $0.00144 (Vertex), within $3.
+      const plan = await planSweep(sweep, { providers: providers(), data });
+      expect(plan.trials.map((t) => t.status)).toEqual([
+        'planned',
+        'planned',
+        'planned',
+        'planned',
+        'planned',
+      ]);
+      expect(plan.total).toBeCloseTo(2.88 + 0.00048 + 0.00096, 6);
 
-    const events: SweepEvent[] = [];
-    const report = await runSweep(
-      sweep,
-      options({
-        onEvent: (e) => {
-          finishOnSubmit(e);
-          events.push(e);
-        },
-      }),
-    );
-    // Each OpenAI job really bills $1.44: after two, $2.88 + the third's $1.44 estimate passes $3.
-    const byId = Object.fromEntries(report.trials.map((t) => [t.id, t]));
-    expect(byId['openai-1']?.cost).toEqual({ amount: 1.44, actual: true });
-    expect(byId['openai-2']?.status).toBe('evaluated');
-    expect(byId['openai-3']?.status).toBe('skipped-budget');
-    expect(byId['openai-3']?.reason).toMatch(/would pass the \$3\.00 cap/);
-    expect(byId['vertex-1']?.status).toBe('evaluated');
-    expect(byId['vertex-2']?.cost).toEqual({ amount: 0.096, actual: true });
-    expect(openaiCreates()).toHaveLength(2);
-    expect(vertexCreates()).toHaveLength(2);
-    expect(report.budget.spent).toBeCloseTo(1.44 * 2 + 0.048 + 0.096, 6);
-    // No trial ever started while spent + committed + its estimate exceeded the cap.
-    for (const e of events)
-      if (e.type === 'trial-done') expect(e.spent + e.committed).toBeLessThanOrEqual(3.2);
-
-    // The hyperparameters reach each provider, in bodies the official API descriptions accept.
-    expect(
-      openaiCreates().map(
-        (r) =>
-          (r.body as { method: { supervised: { hyperparameters: { n_epochs: number } } } }).method.supervised
-            .hyperparameters.n_epochs,
-      ),
-    ).toEqual([1, 2]);
-    for (const r of openaiCreates())
-      expect(contract.validateRequest('POST', r.path, r.body).errors).toEqual([]);
-    for (const r of vertexCreates()) expect(checkRequestAgainstDiscovery(r).errors).toEqual([]);
-    expect(
-      vertexCreates().map((r) => JSON.parse(r.body).supervisedTuningSpec.hyperParameters.epochCount),
-    ).toEqual(['1', '2']);
-    // A winner was chosen on validation and scored once on test.
-    expect(report.winner?.test.summary.n).toBe(3);
-  });
-
-  it('a crash between trials, then a re-run: finished and running trials re-attach, none is created twice', async () => {
-    const sweep = sweepOf({
-      trials: [{ provider: 'openai', baseModel: OPENAI_MODEL, grid: { epochs: [1, 2, 3] } }],
-    });
-    const crash = new AbortController();
-    await expect(
-      runSweep(
+      const events: SweepEvent[] = [];
+      const report = await runSweep(
         sweep,
         options({
-          signal: crash.signal,
           onEvent: (e) => {
             finishOnSubmit(e);
-            if (e.type === 'trial-done' && e.trial === 'openai-1') crash.abort(new Error('process killed'));
+            events.push(e);
           },
         }),
-      ),
-    ).rejects.toThrow();
-    expect(openaiCreates()).toHaveLength(1);
+      );
+      // Each OpenAI job really bills $1.44: after two, $2.88 + the third's $1.44 estimate passes $3.
+      const byId = Object.fromEntries(report.trials.map((t) => [t.id, t]));
+      expect(byId['openai-1']?.cost).toEqual({ amount: 1.44, actual: true });
+      expect(byId['openai-2']?.status).toBe('evaluated');
+      expect(byId['openai-3']?.status).toBe('skipped-budget');
+      expect(byId['openai-3']?.reason).toMatch(/would pass the \$3\.00 cap/);
+      expect(byId['vertex-1']?.status).toBe('evaluated');
+      expect(byId['vertex-2']?.cost).toEqual({ amount: 0.096, actual: true });
+      expect(openaiCreates()).toHaveLength(2);
+      expect(vertexCreates()).toHaveLength(2);
+      expect(report.budget.spent).toBeCloseTo(1.44 * 2 + 0.048 + 0.096, 6);
+      // No trial ever started while spent + committed + its estimate exceeded the cap.
+      for (const e of events)
+        if (e.type === 'trial-done') expect(e.spent + e.committed).toBeLessThanOrEqual(3.2);
 
-    const events: SweepEvent[] = [];
-    const report = await runSweep(
-      sweep,
-      options({
-        onEvent: (e) => {
-          finishOnSubmit(e);
-          events.push(e);
-        },
-      }),
-    );
-    const submitted = events.flatMap((e) => (e.type === 'trial-submitted' ? [[e.trial, e.reattached]] : []));
-    expect(submitted).toEqual([
-      ['openai-1', true],
-      ['openai-2', false],
-      ['openai-3', false],
-    ]);
-    expect(openaiCreates()).toHaveLength(3);
-    expect(report.trials.every((t) => t.status === 'evaluated')).toBe(true);
-  });
+      // The hyperparameters reach each provider, in bodies the official API descriptions accept.
+      expect(
+        openaiCreates().map(
+          (r) =>
+            (r.body as { method: { supervised: { hyperparameters: { n_epochs: number } } } }).method
+              .supervised.hyperparameters.n_epochs,
+        ),
+      ).toEqual([1, 2]);
+      for (const r of openaiCreates())
+        expect(contract.validateRequest('POST', r.path, r.body).errors).toEqual([]);
+      for (const r of vertexCreates()) expect(checkRequestAgainstDiscovery(r).errors).toEqual([]);
+      expect(
+        vertexCreates().map((r) => JSON.parse(r.body).supervisedTuningSpec.hyperParameters.epochCount),
+      ).toEqual(['1', '2']);
+      // A winner was chosen on validation and scored once on test.
+      expect(report.winner?.test.summary.n).toBe(3);
+    },
+    SLOW,
+  );
 
-  it('refuses trials without a known price unless allowed, and sends nothing for them', async () => {
-    const sweep = sweepOf({
-      trials: [
-        { provider: 'openai', baseModel: OPENAI_MODEL, grid: { epochs: [1] } },
-        { provider: 'vertex', baseModel: 'gemini-1.0-pro-002', grid: { epochs: [1] } },
-      ],
-    });
-    const plan = await planSweep(sweep, { providers: providers(), data });
-    const unpriced = plan.trials.find((t) => t.provider === 'vertex');
-    expect(unpriced?.status).toBe('refused-unpriced');
-    expect(unpriced?.reason).toMatch(
-      /No Vertex AI tuning price is known for gemini-1\.0-pro-002.*--allow-unpriced/,
-    );
+  it(
+    'a crash between trials, then a re-run: finished and running trials re-attach, none is created twice',
+    async () => {
+      const sweep = sweepOf({
+        trials: [{ provider: 'openai', baseModel: OPENAI_MODEL, grid: { epochs: [1, 2, 3] } }],
+      });
+      const crash = new AbortController();
+      await expect(
+        runSweep(
+          sweep,
+          options({
+            signal: crash.signal,
+            onEvent: (e) => {
+              finishOnSubmit(e);
+              if (e.type === 'trial-done' && e.trial === 'openai-1') crash.abort(new Error('process killed'));
+            },
+          }),
+        ),
+      ).rejects.toThrow();
+      expect(openaiCreates()).toHaveLength(1);
 
-    const report = await runSweep(sweep, options());
-    expect(report.trials.map((t) => [t.id, t.status])).toEqual([
-      ['openai-1', 'evaluated'],
-      ['vertex-1', 'refused-unpriced'],
-    ]);
-    expect(vertexCreates()).toHaveLength(0);
-    expect(vertex.uploads).toEqual([]);
+      const events: SweepEvent[] = [];
+      const report = await runSweep(
+        sweep,
+        options({
+          onEvent: (e) => {
+            finishOnSubmit(e);
+            events.push(e);
+          },
+        }),
+      );
+      const submitted = events.flatMap((e) =>
+        e.type === 'trial-submitted' ? [[e.trial, e.reattached]] : [],
+      );
+      expect(submitted).toEqual([
+        ['openai-1', true],
+        ['openai-2', false],
+        ['openai-3', false],
+      ]);
+      expect(openaiCreates()).toHaveLength(3);
+      expect(report.trials.every((t) => t.status === 'evaluated')).toBe(true);
+    },
+    SLOW,
+  );
 
-    const allowed = await planSweep(sweep, { providers: providers(), data, allowUnpriced: true });
-    expect(allowed.trials.map((t) => t.status)).toEqual(['planned', 'planned']);
-    expect(allowed.unpriced).toBe(1);
-  });
+  it(
+    'refuses trials without a known price unless allowed, and sends nothing for them',
+    async () => {
+      const sweep = sweepOf({
+        trials: [
+          { provider: 'openai', baseModel: OPENAI_MODEL, grid: { epochs: [1] } },
+          { provider: 'vertex', baseModel: 'gemini-1.0-pro-002', grid: { epochs: [1] } },
+        ],
+      });
+      const plan = await planSweep(sweep, { providers: providers(), data });
+      const unpriced = plan.trials.find((t) => t.provider === 'vertex');
+      expect(unpriced?.status).toBe('refused-unpriced');
+      expect(unpriced?.reason).toMatch(
+        /No Vertex AI tuning price is known for gemini-1\.0-pro-002.*--allow-unpriced/,
+      );
+
+      const report = await runSweep(sweep, options());
+      expect(report.trials.map((t) => [t.id, t.status])).toEqual([
+        ['openai-1', 'evaluated'],
+        ['vertex-1', 'refused-unpriced'],
+      ]);
+      expect(vertexCreates()).toHaveLength(0);
+      expect(vertex.uploads).toEqual([]);
+
+      const allowed = await planSweep(sweep, { providers: providers(), data, allowUnpriced: true });
+      expect(allowed.trials.map((t) => t.status)).toEqual(['planned', 'planned']);
+      expect(allowed.unpriced).toBe(1);
+    },
+    SLOW,
+  );
 });
