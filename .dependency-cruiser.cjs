@@ -50,6 +50,28 @@ module.exports = {
       from: { path: '^(src/(?!cli/)|providers|evals)' },
       to: { path: 'node_modules/commander' },
     },
+    {
+      name: 'sweep-reaches-providers-by-injection',
+      comment:
+        'sweep/ orchestrates jobs and evals; it gets providers and models from its caller (a factory, a resolver), never a providers/ folder, and never the CLI.',
+      severity: 'error',
+      from: { path: '^sweep/' },
+      to: { path: '^(providers|src/cli)/' },
+    },
+    {
+      name: 'only-cli-and-index-use-sweep',
+      comment: 'sweep/ sits above jobs and evals: only the CLI and the public index import it.',
+      severity: 'error',
+      from: { path: '^(src/(?!cli/|index\\.ts)|providers|evals)' },
+      to: { path: '^sweep/' },
+    },
+    {
+      name: 'sweep-writes-no-argv',
+      comment: 'Nothing but src/cli uses commander.',
+      severity: 'error',
+      from: { path: '^sweep/' },
+      to: { path: 'node_modules/commander' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

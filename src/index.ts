@@ -30,6 +30,21 @@ export {
   type VertexCompileOptions,
   vertexCompiler,
 } from '../providers/vertex/vertex-compile.js';
+// Sweeps (sweep/): hyperparameter search across providers under a hard budget.
+export { type RunSweepOptions, runSweep } from '../sweep/run-sweep.js';
+export { readSplit, type SplitReader } from '../sweep/split-cases.js';
+export type { SweepEvent } from '../sweep/sweep-events.js';
+export { loadSweep, parseSweep } from '../sweep/sweep-loader.js';
+export {
+  type PlannedTrial,
+  type PlanSweepOptions,
+  type ProviderFactory,
+  planSweep,
+  type SweepPlan,
+  type TrialPlanStatus,
+} from '../sweep/sweep-plan.js';
+export type { SweepReport, TrialOutcome, TrialResult } from '../sweep/sweep-report.js';
+export { type LoadedSweep, type Sweep, type SweepInput, SweepSchema } from '../sweep/sweep-schema.js';
 export type { PolytuneConfig } from './config/config-schema.js';
 export { type LoadedConfig, loadConfig, providerSettings } from './config/load-config.js';
 export type { CostEstimate, PriceEntry, PriceTable } from './cost/cost-estimate.js';

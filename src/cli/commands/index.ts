@@ -8,6 +8,7 @@ import { register as evalCommand } from './eval.js';
 import { register as gate } from './gate.js';
 import { register as jobs } from './jobs.js';
 import { register as prices } from './prices.js';
+import { register as sweep } from './sweep.js';
 import { register as tune } from './tune.js';
 
 /**
@@ -26,5 +27,6 @@ export const commands: RegisterCommand[] = [
   evalCommand,
   compare,
   gate,
+  sweep,
   prices,
 ];
