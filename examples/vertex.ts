@@ -30,7 +30,8 @@ const prepared = await prepareDataset({
 // Project, location and bucket come from the environment (or pass them here); credentials from ADC.
 // Gemini 3 models tune only in us-central1 or europe-west4; their tuned models are served from `us`/`eu`.
 const vertex = createVertexProvider({ location: 'us-central1' });
-for (const model of (await vertex.listTunableModels?.()) ?? []) console.log(`tunable: ${model.id} (${model.notes})`);
+for (const model of (await vertex.listTunableModels?.()) ?? [])
+  console.log(`tunable: ${model.id} (${model.notes})`);
 const spec = {
   provider: 'vertex',
   baseModel: 'gemini-2.5-flash',
