@@ -1,10 +1,28 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { isPolytuneError, PolytuneError } from '../../src/errors.js';
+import { httpExchange, isPolytuneError, PolytuneError } from '../../src/errors.js';
 import { redact } from '../../src/redact.js';
 import { parseRetryAfter } from '../../src/retry.js';
 
 /** What we were doing, for the message: `create the fine-tuning job`, `upload train.jsonl`. */
 export type OpenAIAction = string;
+
+/** Where the call went, for the error's HTTP provenance (`PolytuneError.http`). */
+export interface OpenAIRequestInfo {
+  /** `openai`, or `azure` for Azure OpenAI. */
+  provider: string;
+  method?: string;
+  url?: string;
+}
+
+/** The request as `client.baseURL` + path, for `call`'s third argument. */
+export function requestInfo(
+  client: { baseURL: string },
+  provider: string,
+  method: string,
+  path: string,
+): OpenAIRequestInfo {
+  return { provider, method, url: `${client.baseURL.replace(/\/$/, '')}${path}` };
+}
 
 const WIND_DOWN_HINT =
   'OpenAI announced in 2026 that self-serve fine-tuning is winding down: organisations that are not already fine-tuning may no longer create jobs. Check the organisation in the dashboard, or use Azure OpenAI (`azure` settings) or another provider (--provider vertex|sagemaker|local-onnx). Existing fine-tuned models stay usable for inference.';
@@ -13,7 +31,11 @@ const WIND_DOWN_HINT =
  * Turns an openai SDK error into a PolytuneError with a code, a retry verdict
  * and what the user must do. The raw error stays attached as `cause`.
  */
-export function toPolytuneError(error: unknown, action: OpenAIAction): PolytuneError {
+export function toPolytuneError(
+  error: unknown,
+  action: OpenAIAction,
+  request: OpenAIRequestInfo = { provider: 'openai' },
+): PolytuneError {
   if (isPolytuneError(error)) return error;
   if (error instanceof APIUserAbortError) {
     return new PolytuneError('CANCELLED', `Cancelled while trying to ${action}.`, { cause: error });
@@ -40,7 +62,13 @@ export function toPolytuneError(error: unknown, action: OpenAIAction): PolytuneE
     const status = error.status ?? 0;
     const detail = redact(error.message);
     const code = error.code ?? (error.error as { code?: string } | undefined)?.code;
-    const options = { cause: error };
+    const http = httpExchange({
+      ...request,
+      status,
+      ...(error.requestID ? { requestId: error.requestID } : {}),
+      ...(error.error ? { bodyExcerpt: JSON.stringify(error.error) } : {}),
+    });
+    const options = { cause: error, http };
     if (status === 401) {
       return new PolytuneError('AUTH', `OpenAI rejected the API key (401) while trying to ${action}.`, {
         ...options,
@@ -136,11 +164,15 @@ export function toPolytuneError(error: unknown, action: OpenAIAction): PolytuneE
   );
 }
 
-/** Runs one SDK call and maps its error. */
-export async function call<T>(action: OpenAIAction, fn: () => Promise<T>): Promise<T> {
+/** Runs one SDK call and maps its error (with where it went, when known). */
+export async function call<T>(
+  action: OpenAIAction,
+  fn: () => Promise<T>,
+  request?: OpenAIRequestInfo,
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw toPolytuneError(error, action);
+    throw toPolytuneError(error, action, request);
   }
 }
