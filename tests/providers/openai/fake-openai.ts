@@ -367,7 +367,11 @@ export class FakeOpenAI implements ConformanceBackend {
         return json(200, this.page(checkpoints, query));
       }
     }
-    if (method === 'POST' && path === '/chat/completions') {
+    // Azure OpenAI routes inference by deployment: `/deployments/{name}/chat/completions`.
+    if (
+      method === 'POST' &&
+      (path === '/chat/completions' || /^\/deployments\/[^/]+\/chat\/completions$/.test(path))
+    ) {
       return json(200, {
         id: this.nextId('chatcmpl'),
         object: 'chat.completion',
