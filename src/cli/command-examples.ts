@@ -39,6 +39,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
     'polytune gate eval-out/results.json --thresholds thresholds.yaml',
     'polytune gate eval-out/results.json --threshold "passRate >= 0.9" --use-interval',
   ],
+  models: ['polytune models --provider openai', 'polytune models --provider vertex --json'],
 };
 
 /** The full name of a command below the program, e.g. `jobs list`. */
