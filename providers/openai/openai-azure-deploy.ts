@@ -79,11 +79,8 @@ function required(value: string | undefined, name: string, env: string): string 
   });
 }
 
-export function createAzureDeployer(
-  settings: ResolvedAzureSettings,
-  jobs: OpenAIJobCalls,
-  deps: AzureDeployDeps,
-) {
+/** The control plane of one Azure OpenAI account: the ARM client (built on first use) and deployment reads. */
+function controlPlane(settings: ResolvedAzureSettings, deps: AzureDeployDeps) {
   let arm: CognitiveServicesManagementClient | undefined;
   const resourceGroup = () =>
     required(
@@ -96,7 +93,6 @@ export function createAzureDeployer(
     const fromEndpoint = endpoint ? new URL(endpoint).hostname.split('.')[0] : undefined;
     return required(settings.accountName ?? fromEndpoint, 'accountName', 'AZURE_OPENAI_ENDPOINT');
   };
-
   async function client(): Promise<CognitiveServicesManagementClient> {
     if (arm) return arm;
     const subscription = required(
@@ -111,7 +107,6 @@ export function createAzureDeployer(
     arm = new CognitiveServicesManagementClient(credential, subscription, { endpoint: host, $host: host });
     return arm;
   }
-
   async function current(name: string): Promise<Deployment | undefined> {
     try {
       return await (await client()).deployments.get(resourceGroup(), account(), name);
@@ -120,90 +115,123 @@ export function createAzureDeployer(
       throw armError(error, `read deployment ${name}`);
     }
   }
+  const lro = (signal?: AbortSignal) => ({
+    updateIntervalInMs: deps.pollIntervalMs ?? 10_000,
+    abortSignal: signal,
+  });
+  return { client, current, resourceGroup, account, lro };
+}
 
-  return { deploy, undeploy, deploymentNameFor };
+type ControlPlane = ReturnType<typeof controlPlane>;
 
-  async function deploy(ref: JobRef, options: AzureDeployOptions = {}) {
-    const job = await jobs.retrieve(ref, options.signal);
-    if (job.status !== 'succeeded' || !job.fine_tuned_model) {
-      throw new PolytuneError(
-        'USAGE',
-        `Job ${job.id} is ${job.status}; there is no fine-tuned model to deploy yet.`,
-        {
-          hint: `Wait for it: \`polytune jobs wait ${ref.key.slice(0, 12) || job.id}\`.`,
-        },
-      );
-    }
-    const name = deploymentNameFor(ref);
-    const sku = options.instanceType ?? SKU_BY_TIER[settings.deploymentTier];
-    const capacity = options.instanceCount ?? settings.deploymentCapacity;
-    let deployment = await current(name);
-    if (!deployment) {
-      const body: Deployment = {
-        sku: { name: sku, capacity },
-        properties: { model: { format: 'OpenAI', name: job.fine_tuned_model, version: '1' } },
-      };
-      options.onEvent?.(
-        event(
-          ref,
-          `Creating Azure deployment ${name} (${sku}, capacity ${capacity}) of ${job.fine_tuned_model}.`,
-          deps.now(),
-        ),
-      );
-      try {
-        const poller = await (await client()).deployments.beginCreateOrUpdate(
-          resourceGroup(),
-          account(),
-          name,
-          body,
-          {
-            updateIntervalInMs: deps.pollIntervalMs ?? 10_000,
-            abortSignal: options.signal,
-          },
-        );
-        deployment = options.wait
-          ? await poller.pollUntilDone()
-          : (poller.getOperationState().result ?? body);
-      } catch (error) {
-        throw armError(error, `create deployment ${name}`);
-      }
-    }
-    while (options.wait && !TERMINAL.has(deployment?.properties?.provisioningState ?? 'Succeeded')) {
-      await deps.sleep(deps.pollIntervalMs ?? 10_000, options.signal);
-      deployment = (await current(name)) ?? deployment;
-    }
-    const status = deployment?.properties?.provisioningState ?? (options.wait ? 'Succeeded' : 'Creating');
-    if (status === 'Failed') {
-      throw new PolytuneError('PROVIDER', `Azure deployment ${name} failed.`, {
-        hint: 'See the deployment in the Azure portal; check the model quota of the resource and region.',
-      });
-    }
-    return {
-      endpointName: name,
-      status,
-      instanceType: deployment?.sku?.name ?? sku,
-      instanceCount: deployment?.sku?.capacity ?? capacity,
-      createdAt: new Date(deps.now()).toISOString(),
-      model: job.fine_tuned_model,
-      ...(sku === SKU_BY_TIER.developer
-        ? { lifetime: '24h (Developer tier: deleted by Azure after 24 hours)' }
-        : {}),
+/** Sends the PUT once; with `wait`, polls until the deployment is done. */
+async function create(plane: ControlPlane, name: string, body: Deployment, options: AzureDeployOptions) {
+  try {
+    const poller = await (await plane.client()).deployments.beginCreateOrUpdate(
+      plane.resourceGroup(),
+      plane.account(),
+      name,
+      body,
+      plane.lro(options.signal),
+    );
+    return options.wait ? await poller.pollUntilDone() : (poller.getOperationState().result ?? body);
+  } catch (error) {
+    throw armError(error, `create deployment ${name}`);
+  }
+}
+
+async function deployJob(
+  plane: ControlPlane,
+  settings: ResolvedAzureSettings,
+  jobs: OpenAIJobCalls,
+  deps: AzureDeployDeps,
+  ref: JobRef,
+  options: AzureDeployOptions,
+) {
+  const job = await jobs.retrieve(ref, options.signal);
+  if (job.status !== 'succeeded' || !job.fine_tuned_model) {
+    throw new PolytuneError(
+      'USAGE',
+      `Job ${job.id} is ${job.status}; there is no fine-tuned model to deploy yet.`,
+      {
+        hint: `Wait for it: \`polytune jobs wait ${ref.key.slice(0, 12) || job.id}\`.`,
+      },
+    );
+  }
+  const name = deploymentNameFor(ref);
+  const sku = options.instanceType ?? SKU_BY_TIER[settings.deploymentTier];
+  const capacity = options.instanceCount ?? settings.deploymentCapacity;
+  let deployment = await plane.current(name);
+  if (!deployment) {
+    options.onEvent?.(
+      event(
+        ref,
+        `Creating Azure deployment ${name} (${sku}, capacity ${capacity}) of ${job.fine_tuned_model}.`,
+        deps.now(),
+      ),
+    );
+    const body: Deployment = {
+      sku: { name: sku, capacity },
+      properties: { model: { format: 'OpenAI', name: job.fine_tuned_model, version: '1' } },
     };
+    deployment = await create(plane, name, body, options);
   }
+  // Created earlier (e.g. by `deploy --no-wait`): only wait, never create again.
+  while (options.wait && !TERMINAL.has(deployment?.properties?.provisioningState ?? 'Succeeded')) {
+    await deps.sleep(deps.pollIntervalMs ?? 10_000, options.signal);
+    deployment = (await plane.current(name)) ?? deployment;
+  }
+  const status = deployment?.properties?.provisioningState ?? (options.wait ? 'Succeeded' : 'Creating');
+  if (status === 'Failed') {
+    throw new PolytuneError('PROVIDER', `Azure deployment ${name} failed.`, {
+      hint: 'See the deployment in the Azure portal; check the model quota of the resource and region.',
+    });
+  }
+  return {
+    endpointName: name,
+    status,
+    instanceType: deployment?.sku?.name ?? sku,
+    instanceCount: deployment?.sku?.capacity ?? capacity,
+    createdAt: new Date(deps.now()).toISOString(),
+    model: job.fine_tuned_model,
+    ...(sku === SKU_BY_TIER.developer
+      ? { lifetime: '24h (Developer tier: deleted by Azure after 24 hours)' }
+      : {}),
+  };
+}
 
-  async function undeploy(ref: JobRef, options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    const name = deploymentNameFor(ref);
-    if (!(await current(name))) return [];
-    try {
-      await (await client()).deployments.beginDeleteAndWait(resourceGroup(), account(), name, {
-        updateIntervalInMs: deps.pollIntervalMs ?? 10_000,
-        abortSignal: options.signal,
-      });
-    } catch (error) {
-      throw armError(error, `delete deployment ${name}`);
-    }
-    return [`Azure OpenAI deployment ${name}`];
+async function undeployJob(
+  plane: ControlPlane,
+  ref: JobRef,
+  options: { signal?: AbortSignal },
+): Promise<string[]> {
+  const name = deploymentNameFor(ref);
+  if (!(await plane.current(name))) return [];
+  try {
+    await (await plane.client()).deployments.beginDeleteAndWait(
+      plane.resourceGroup(),
+      plane.account(),
+      name,
+      plane.lro(options.signal),
+    );
+  } catch (error) {
+    throw armError(error, `delete deployment ${name}`);
   }
+  return [`Azure OpenAI deployment ${name}`];
+}
+
+export function createAzureDeployer(
+  settings: ResolvedAzureSettings,
+  jobs: OpenAIJobCalls,
+  deps: AzureDeployDeps,
+) {
+  const plane = controlPlane(settings, deps);
+  return {
+    deploymentNameFor,
+    deploy: (ref: JobRef, options: AzureDeployOptions = {}) =>
+      deployJob(plane, settings, jobs, deps, ref, options),
+    undeploy: (ref: JobRef, options: { signal?: AbortSignal } = {}) => undeployJob(plane, ref, options),
+  };
 }
 
 function event(ref: JobRef, message: string, now: number): JobEvent {

@@ -1,6 +1,7 @@
+import type OpenAI from 'openai';
 import type { CostEstimate, PriceTable } from '../../src/cost/cost-estimate.js';
 import { lookupPrice } from '../../src/cost/cost-estimate.js';
-import { estimateTrainingCost } from '../../src/cost/token-cost.js';
+import { actualTrainingCost, estimateTrainingCost } from '../../src/cost/token-cost.js';
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
 import { PolytuneError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
@@ -62,4 +63,14 @@ export function inferencePriceFor(table: PriceTable, model: string): InferencePr
     source: entry.source,
     date: entry.date,
   };
+}
+
+/** The cost of a finished job from the tokens OpenAI billed; undefined while unknown. */
+export function actualOpenAICost(
+  prices: PriceTable,
+  job: OpenAI.FineTuning.FineTuningJob,
+): CostEstimate | undefined {
+  if (typeof job.trained_tokens !== 'number') return undefined;
+  const entry = lookupPrice(prices, job.model);
+  return entry?.trainingPer1M === undefined ? undefined : actualTrainingCost(entry, job.trained_tokens);
 }

@@ -1,8 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type OpenAI from 'openai';
-import type { CostEstimate, PriceTable } from '../../src/cost/cost-estimate.js';
-import { lookupPrice } from '../../src/cost/cost-estimate.js';
-import { actualTrainingCost, mergePriceTable } from '../../src/cost/token-cost.js';
+import type { PriceTable } from '../../src/cost/cost-estimate.js';
+import { mergePriceTable } from '../../src/cost/token-cost.js';
 import { PolytuneError } from '../../src/errors.js';
 import type { JobRef, JobSnapshot, Model, Provider } from '../../src/provider.js';
 import { registerSecret } from '../../src/redact.js';
@@ -12,7 +11,7 @@ import { buildClient, calendarModeFor, endpointLabel } from './openai-client.js'
 import { createJobCalls, type OpenAICheckpoint } from './openai-jobs.js';
 import { createOpenAIModel } from './openai-model.js';
 import { type OpenAIProviderSettings, parseOpenAISettings } from './openai-options.js';
-import { estimateOpenAICost } from './openai-price-estimate.js';
+import { actualOpenAICost, estimateOpenAICost } from './openai-price-estimate.js';
 import { OPENAI_PRICES } from './openai-prices.js';
 import { eventOf, snapshotOf } from './openai-status.js';
 import { submitOpenAIJob } from './openai-submit.js';
@@ -69,13 +68,8 @@ export function createOpenAIProvider(
   const jobs = createJobCalls(client, label);
   const retry = (signal?: AbortSignal) => ({ ...settings.retry, signal, random: deps.random });
 
-  function actualCost(job: OpenAI.FineTuning.FineTuningJob): CostEstimate | undefined {
-    if (typeof job.trained_tokens !== 'number') return undefined;
-    const entry = lookupPrice(prices, job.model);
-    return entry?.trainingPer1M === undefined ? undefined : actualTrainingCost(entry, job.trained_tokens);
-  }
   const snapshot = (job: OpenAI.FineTuning.FineTuningJob, ref: JobRef) =>
-    snapshotOf(job, ref, actualCost(job));
+    snapshotOf(job, ref, actualOpenAICost(prices, job));
   const modelFor = (id: string) => createOpenAIModel(client(), id, prices, label);
 
   const azure = settings.azure
@@ -86,6 +80,16 @@ export function createOpenAIProvider(
         pollIntervalMs: deps.azurePollIntervalMs,
       })
     : undefined;
+
+  const submitDeps = {
+    client,
+    jobs,
+    retry,
+    sleep,
+    now,
+    pollIntervalMs: settings.filePollIntervalMs,
+    processingTimeoutMs: settings.fileProcessingTimeoutMs,
+  };
 
   const provider: OpenAIProvider = {
     id: 'openai',
@@ -99,21 +103,7 @@ export function createOpenAIProvider(
     validate: (stats, spec) =>
       validateForOpenAI(stats, spec, { calendar, today: now(), calendarMode: calendarModeFor(settings) }),
     find: (key) => jobs.find(key),
-    submit: (spec, data, ctx) =>
-      submitOpenAIJob(
-        {
-          client,
-          jobs,
-          retry,
-          sleep,
-          now,
-          pollIntervalMs: settings.filePollIntervalMs,
-          processingTimeoutMs: settings.fileProcessingTimeoutMs,
-        },
-        spec,
-        data,
-        ctx,
-      ),
+    submit: (spec, data, ctx) => submitOpenAIJob(submitDeps, spec, data, ctx),
     get: async (ref) => snapshot(await jobs.retrieve(ref), ref),
     cancel: async (ref) => {
       await jobs.action('cancel', ref);
