@@ -63,7 +63,8 @@ function armError(error: unknown, action: string): PolytuneError {
   });
   const hint =
     status === 401 || status === 403
-      ? 'The identity needs the Cognitive Services Contributor role (or Cognitive Services OpenAI Contributor) on the Azure OpenAI resource; sign in with `az login` or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET.'
+      ? // Roles that manage deployments: learn.microsoft.com/en-us/azure/ai-services/openai/how-to/role-based-access-control (read 2026-12-06).
+        'The identity needs Cognitive Services OpenAI Contributor (or Cognitive Services Contributor) on the Azure OpenAI resource; sign in with `az login` or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET.'
       : 'Check azure.subscriptionId, azure.resourceGroup and azure.accountName, and the deployment quota of the resource.';
   return new PolytuneError(
     status === 401 ? 'AUTH' : status === 403 ? 'PERMISSION' : status === 404 ? 'NOT_FOUND' : 'PROVIDER',
