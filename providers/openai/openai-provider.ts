@@ -126,7 +126,18 @@ export function createOpenAIProvider(
       return modelFor(azure ? azure.deploymentNameFor(target) : job.fine_tuned_model);
     },
     price: (spec, stats) => estimateOpenAICost(prices, spec, stats),
-    listTunableModels: async () => (settings.azure ? [] : tunableFromCalendar(calendar, now())),
+    async listTunableModels() {
+      if (settings.azure) {
+        throw new PolytuneError(
+          'UNSUPPORTED',
+          "The model calendar is OpenAI's; Azure OpenAI lists its fine-tunable models per region.",
+          {
+            hint: 'See https://learn.microsoft.com/en-us/azure/ai-services/openai/how-to/fine-tuning (models and regions), or drop `azure` to list OpenAI’s.',
+          },
+        );
+      }
+      return tunableFromCalendar(calendar, now());
+    },
     ...(azure ? { deploy: azure.deploy, undeploy: azure.undeploy } : {}),
   };
   return provider;

@@ -147,6 +147,24 @@ describe('Azure OpenAI deployments through the management API', () => {
     ]);
   });
 
+  it('a 500 from the Azure data plane carries provider azure and its request id', async () => {
+    fake.faults.push({
+      kind: 'status',
+      method: 'GET',
+      path: `/fine_tuning/jobs/${ref.remoteId}`,
+      status: 500,
+      headers: { 'x-request-id': 'azure-req-500' },
+    });
+    const error = await provider()
+      .get(ref)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'PROVIDER',
+      http: { provider: 'azure', status: 500, requestId: 'azure-req-500', method: 'GET' },
+    });
+    await expect(provider().listTunableModels?.()).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
   it('refuses a job without a fine-tuned model, and names missing settings', async () => {
     fake.setState(ref.remoteId, 'running');
     await expect(provider().deploy?.(ref, {})).rejects.toMatchObject({ code: 'USAGE' });
