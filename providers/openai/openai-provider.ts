@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type OpenAI from 'openai';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
 import { mergePriceTable } from '../../src/cost/token-cost.js';
+import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
 import { PolytuneError } from '../../src/errors.js';
 import type { JobRef, JobSnapshot, Model, Provider } from '../../src/provider.js';
 import { registerSecret } from '../../src/redact.js';
@@ -15,7 +16,12 @@ import { actualOpenAICost, estimateOpenAICost } from './openai-price-estimate.js
 import { OPENAI_PRICES } from './openai-prices.js';
 import { eventOf, snapshotOf } from './openai-status.js';
 import { submitOpenAIJob } from './openai-submit.js';
-import { OPENAI_MAX_TOKENS_PER_EXAMPLE, OPENAI_MIN_EXAMPLES, validateForOpenAI } from './openai-validate.js';
+import {
+  OPENAI_MAX_TOKENS_PER_EXAMPLE,
+  OPENAI_MIN_EXAMPLES,
+  refuseInvalid,
+  validateForOpenAI,
+} from './openai-validate.js';
 
 export type { OpenAICheckpoint } from './openai-jobs.js';
 
@@ -103,7 +109,11 @@ export function createOpenAIProvider(
     validate: (stats, spec) =>
       validateForOpenAI(stats, spec, { calendar, today: now(), calendarMode: calendarModeFor(settings) }),
     find: (key) => jobs.find(key),
-    submit: (spec, data, ctx) => submitOpenAIJob(submitDeps, spec, data, ctx),
+    async submit(spec, data, ctx) {
+      // Calendar, limits and hyperparameters before any upload or look-up, also when called without submitJob.
+      refuseInvalid(provider.validate(data.manifest.stats as unknown as DatasetStats, spec));
+      return submitOpenAIJob(submitDeps, spec, data, ctx);
+    },
     get: async (ref) => snapshot(await jobs.retrieve(ref), ref),
     cancel: async (ref) => {
       await jobs.action('cancel', ref);

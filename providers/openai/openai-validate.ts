@@ -1,4 +1,5 @@
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
+import { PolytuneError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import type { Issue } from '../../src/provider.js';
 import { type CalendarMode, calendarIssues } from './openai-calendar.js';
@@ -91,4 +92,17 @@ export function validateForOpenAI(
 
 function isGrader(value: unknown): boolean {
   return !!value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/** Throws on error-level issues: the provider's own submit checks before any request, as submitJob does. */
+export function refuseInvalid(issues: Issue[]): void {
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length === 0) return;
+  throw new PolytuneError(
+    'INVALID_INPUT',
+    `OpenAI would refuse this job: ${errors.map((i) => `${i.code}: ${i.message}`).join('; ')}`,
+    {
+      hint: 'Run `polytune tune … --dry-run` to see every issue.',
+    },
+  );
 }

@@ -114,6 +114,13 @@ describe('the OpenAI model calendar', () => {
     expect(fake.requests).toEqual([]);
   });
 
+  it('the provider’s own submit checks too, before any upload or look-up', async () => {
+    await expect(
+      provider('2026-12-06').submit(spec({ baseModel: 'gpt-3.5-turbo' }), data, { key: 'k-direct' }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/MODEL_RETIRED/) });
+    expect(server.captured).toEqual([]);
+  });
+
   it('lists what can be fine-tuned today, with source and date', async () => {
     const listed = (await provider('2026-12-06').listTunableModels?.()) ?? [];
     const ids = listed.map((m) => m.id);
