@@ -3,6 +3,10 @@
  *
  *   OPENAI_API_KEY=… npx tsx examples/openai.ts [dataset.jsonl] [out-dir]
  *
+ * With `createOpenAIProvider({ azure: {…} })` the same script runs on Azure
+ * OpenAI; there the tuned model must be deployed first (`openai.deploy?.(ref, { wait: true })`,
+ * Developer tier by default) before `openai.model(ref)` can serve it.
+ *
  * Re-running it never starts a second paid job: the job key (a hash of the
  * data, provider, base model and hyperparameters) is in the ledger and on the
  * remote job's metadata, so a retried or crashed run re-attaches.
@@ -43,7 +47,15 @@ const spec = {
   hyperparameters: { epochs: 3, seed: 7 },
   suffix: 'polytune-example',
 };
-console.log(`estimate: ${openai.price(spec, prepared.stats).basis}`);
+// OpenAI is winding down self-serve fine-tuning: check the dated calendar before paying for anything.
+for (const m of (await openai.listTunableModels?.()) ?? []) {
+  console.log(`tunable: ${m.id} (${m.methods.join(', ')})${m.shutdownAt ? ` until ${m.shutdownAt}` : ''}`);
+}
+for (const issue of openai.validate(prepared.stats, spec)) console.log(`${issue.severity}: ${issue.message}`);
+const estimate = openai.price(spec, prepared.stats);
+console.log(
+  `estimate: ~$${estimate.amount.toFixed(2)} (${estimate.basis})${estimate.note ? `; ${estimate.note}` : ''}`,
+);
 
 const ledger = new JobLedger({ dir: join(out, '.polytune') });
 const { ref, reattached } = await submitJob(openai, spec, prepared, { ledger });

@@ -1,33 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type OpenAI from 'openai';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
-import { lookupPrice } from '../../src/cost/cost-estimate.js';
-import type { GenerateRequest, Generation, InferencePrice, Model } from '../../src/provider.js';
-import { call } from './openai-errors.js';
-
-/** `ft:gpt-4o-mini-2024-07-18:acme::abc123` → `gpt-4o-mini-2024-07-18`; other ids unchanged. */
-export function baseModelOf(model: string): string {
-  return model.startsWith('ft:') ? (model.split(':')[1] ?? model) : model;
-}
-
-/** Inference price of a fine-tuned model (the table holds fine-tuned rates, keyed by base model). */
-export function inferencePriceFor(table: PriceTable, model: string): InferencePrice | undefined {
-  if (!model.startsWith('ft:')) return undefined;
-  const entry = lookupPrice(table, baseModelOf(model));
-  if (entry?.inputPer1M === undefined || entry.outputPer1M === undefined) return undefined;
-  return {
-    inputPer1M: entry.inputPer1M,
-    outputPer1M: entry.outputPer1M,
-    source: entry.source,
-    date: entry.date,
-  };
-}
+import type { GenerateRequest, Generation, Model } from '../../src/provider.js';
+import { call, requestInfo } from './openai-errors.js';
+import { inferencePriceFor } from './openai-price-estimate.js';
 
 /**
  * A Model over chat completions, for a fine-tuned model or any model id the
  * endpoint serves. No retries here: the eval runner owns the retry policy.
  */
-export function createOpenAIModel(client: OpenAI, model: string, table: PriceTable): Model {
+export function createOpenAIModel(client: OpenAI, model: string, table: PriceTable, label = 'openai'): Model {
   const price = inferencePriceFor(table, model);
   return {
     id: `openai:${model}`,
@@ -39,19 +21,22 @@ export function createOpenAIModel(client: OpenAI, model: string, table: PriceTab
           ? [{ role: 'user', content: request.input }]
           : (request.input.map((m) => ({ ...m })) as OpenAI.Chat.ChatCompletionMessageParam[]);
       const started = performance.now();
-      const completion = await call(`generate with ${model}`, () =>
-        client.chat.completions.create(
-          {
-            model,
-            messages,
-            ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
-            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-            ...(request.topP !== undefined ? { top_p: request.topP } : {}),
-            ...(request.stop?.length ? { stop: request.stop } : {}),
-            ...(request.seed !== undefined ? { seed: request.seed } : {}),
-          },
-          { signal, maxRetries: 0 },
-        ),
+      const completion = await call(
+        `generate with ${model}`,
+        () =>
+          client.chat.completions.create(
+            {
+              model,
+              messages,
+              ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
+              ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+              ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+              ...(request.stop?.length ? { stop: request.stop } : {}),
+              ...(request.seed !== undefined ? { seed: request.seed } : {}),
+            },
+            { signal, maxRetries: 0 },
+          ),
+        requestInfo(client, label, 'POST', '/chat/completions'),
       );
       const latencyMs = performance.now() - started;
       const usage = completion.usage;

@@ -1,14 +1,35 @@
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
+import { PolytuneError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import type { Issue } from '../../src/provider.js';
+import { type CalendarMode, calendarIssues } from './openai-calendar.js';
+import { hyperparameterIssues } from './openai-hyperparameters.js';
+import type { CalendarEntry } from './openai-model-calendar.js';
 
 export const OPENAI_MIN_EXAMPLES = 10;
 /** Per-example context limit documented for gpt-4o(-mini) fine-tuning (Azure docs); the most common base models. */
 export const OPENAI_MAX_TOKENS_PER_EXAMPLE = 65_536;
 
-/** OpenAI's limits and our hyperparameter vocabulary, checked before any upload. */
-export function validateForOpenAI(stats: DatasetStats, spec: JobSpec): Issue[] {
-  const issues: Issue[] = [];
+/** What validation needs beyond the data: the calendar, today's date (ms) and how strictly the calendar applies. */
+export interface OpenAIValidationContext {
+  calendar: CalendarEntry[];
+  today: number;
+  calendarMode: CalendarMode;
+}
+
+/**
+ * OpenAI's model calendar, limits and hyperparameters, checked before any
+ * request (submitJob validates before it looks for or creates anything).
+ */
+export function validateForOpenAI(
+  stats: DatasetStats,
+  spec: JobSpec,
+  context: OpenAIValidationContext,
+): Issue[] {
+  const issues: Issue[] = [
+    ...calendarIssues(context.calendar, spec.baseModel, spec.method, context.today, context.calendarMode),
+    ...hyperparameterIssues(spec.method, spec.providerHyperparameters),
+  ];
   const error = (code: string, message: string) => issues.push({ severity: 'error', code, message });
   const warn = (code: string, message: string) => issues.push({ severity: 'warning', code, message });
   if (spec.method === 'classification') {
@@ -19,6 +40,12 @@ export function validateForOpenAI(stats: DatasetStats, spec: JobSpec): Issue[] {
   }
   if (spec.method === 'dpo' && stats.kind !== 'preference') {
     error('KIND_MISMATCH', `DPO needs preference examples; this dataset holds ${stats.kind} examples.`);
+  }
+  if (spec.method === 'reinforcement' && !isGrader(spec.extra?.grader)) {
+    error(
+      'GRADER_REQUIRED',
+      'Reinforcement fine-tuning needs a grader: pass it as `extra.grader` (an OpenAI grader object such as {"type":"string_check",…}); from the CLI, `tune --grader <file.json>`.',
+    );
   }
   if (spec.method === 'sft' && stats.kind === 'preference') {
     error('KIND_MISMATCH', 'Preference examples train with `--method dpo`, not sft.');
@@ -61,4 +88,21 @@ export function validateForOpenAI(stats: DatasetStats, spec: JobSpec): Issue[] {
       `Token counts use ${stats.tokens.tokenizer} and are approximate; the estimate may be off.`,
     );
   return issues;
+}
+
+function isGrader(value: unknown): boolean {
+  return !!value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/** Throws on error-level issues: the provider's own submit checks before any request, as submitJob does. */
+export function refuseInvalid(issues: Issue[]): void {
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length === 0) return;
+  throw new PolytuneError(
+    'INVALID_INPUT',
+    `OpenAI would refuse this job: ${errors.map((i) => `${i.code}: ${i.message}`).join('; ')}`,
+    {
+      hint: 'Run `polytune tune … --dry-run` to see every issue.',
+    },
+  );
 }

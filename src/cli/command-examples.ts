@@ -41,6 +41,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   ],
   prices: ['polytune prices refresh'],
   'prices refresh': ['polytune prices refresh --provider sagemaker --region eu-west-1'],
+  models: ['polytune models --provider openai', 'polytune models --provider vertex --json'],
 };
 
 /** The full name of a command below the program, e.g. `jobs list`. */

@@ -1,3 +1,4 @@
+import { PolytuneError } from '../errors.js';
 import type { CostEstimate, PriceEntry, PriceTable } from './cost-estimate.js';
 import { lookupPrice } from './cost-estimate.js';
 
@@ -32,48 +33,64 @@ function millions(tokens: number): string {
   return tokens >= 1_000_000 ? `${(tokens / 1_000_000).toFixed(2)}M` : `${tokens.toLocaleString('en-US')}`;
 }
 
-/** Estimate before submit: training tokens per epoch × epochs × the per-1M price. */
+/** Estimate before submit: training tokens per epoch × epochs × the per-1M price. An entry without one is unknown, never $0. */
 export function estimateTrainingCost(
   entry: PriceEntry,
   tokensPerEpoch: number,
   epochs: number,
 ): CostEstimate {
-  if (entry.trainingPer1M === undefined) {
-    throw new Error('price entry has no training price');
-  }
+  const perMillion = trainingPrice(entry);
   const tokens = tokensPerEpoch * epochs;
-  const amount = (tokens / 1_000_000) * entry.trainingPer1M;
+  const amount = (tokens / 1_000_000) * perMillion;
   return {
     currency: 'USD',
     amount: round(amount),
     estimate: true,
-    basis: `${millions(tokensPerEpoch)} tokens × ${epochs} epoch${epochs === 1 ? '' : 's'} × ${usd(entry.trainingPer1M)}/1M`,
+    basis: `${millions(tokensPerEpoch)} tokens × ${epochs} epoch${epochs === 1 ? '' : 's'} × ${usd(perMillion)}/1M`,
     source: entry.source,
     date: entry.date,
+    ...(entry.note ? { note: entry.note } : {}),
     breakdown: { training: round(amount) },
   };
+}
+
+function trainingPrice(entry: PriceEntry): number {
+  if (entry.trainingPer1M === undefined) {
+    throw new PolytuneError(
+      'UNSUPPORTED',
+      `No training price per 1M tokens in the entry from ${entry.source}.`,
+      {
+        hint: 'Add one under `prices.<provider>.<model>.trainingPer1M` in polytune.config.',
+      },
+    );
+  }
+  return entry.trainingPer1M;
 }
 
 /** Actual cost after the job from the tokens the provider billed (already multiplied by epochs). */
 export function actualTrainingCost(entry: PriceEntry, billedTokens: number): CostEstimate {
-  if (entry.trainingPer1M === undefined) {
-    throw new Error('price entry has no training price');
-  }
-  const amount = (billedTokens / 1_000_000) * entry.trainingPer1M;
+  const perMillion = trainingPrice(entry);
+  const amount = (billedTokens / 1_000_000) * perMillion;
   return {
     currency: 'USD',
     amount: round(amount),
     estimate: false,
-    basis: `${millions(billedTokens)} billed tokens × ${usd(entry.trainingPer1M)}/1M`,
+    basis: `${millions(billedTokens)} billed tokens × ${usd(perMillion)}/1M`,
     source: entry.source,
     date: entry.date,
+    ...(entry.note ? { note: entry.note } : {}),
     breakdown: { training: round(amount) },
   };
 }
 
-/** Inference cost of one call from its token usage. */
-export function inferenceCost(entry: PriceEntry, inputTokens: number, outputTokens: number): number {
-  return round(((entry.inputPer1M ?? 0) * inputTokens + (entry.outputPer1M ?? 0) * outputTokens) / 1_000_000);
+/** Inference cost of one call from its token usage; undefined (unknown, never $0) when a price is missing. */
+export function inferenceCost(
+  entry: PriceEntry | undefined,
+  inputTokens: number,
+  outputTokens: number,
+): number | undefined {
+  if (entry?.inputPer1M === undefined || entry.outputPer1M === undefined) return undefined;
+  return round((entry.inputPer1M * inputTokens + entry.outputPer1M * outputTokens) / 1_000_000);
 }
 
 function round(amount: number): number {

@@ -9,6 +9,8 @@ const CostSchema = z.object({
   basis: z.string(),
   source: z.string(),
   date: z.string(),
+  /** Unverified price, assumed epochs, tiered pricing (CostEstimate.note). */
+  note: z.string().optional(),
   breakdown: z.record(z.string(), z.number()).optional(),
 });
 

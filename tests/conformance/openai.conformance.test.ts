@@ -18,7 +18,8 @@ describeProviderConformance('openai', async () => {
         baseURL: FAKE_OPENAI_BASE,
         retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5 },
       },
-      { sleep: async () => {} },
+      // A fixed day for the model calendar, so the suite does not depend on today's date.
+      { sleep: async () => {}, now: () => Date.parse('2026-09-01T00:00:00Z') },
     ),
     backend: fake,
     spec: {

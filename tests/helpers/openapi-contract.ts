@@ -7,6 +7,8 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
  * are normalised first: boolean `exclusiveMinimum`/`exclusiveMaximum` become
  * numeric, `nullable: true` becomes a `null` type (or an `anyOf` with null).
  * `x-…` keywords pass under `strict: false`; formats such as `binary` are not checked.
+ * Object schemas are closed where the description lists their members (see
+ * `closeSchemas`), so an unknown or misspelt field (`n_epoch`) fails.
  *
  *   const contract = loadOpenAPIContract('fixtures/api/openai_openapi.subset.json');
  *   contract.validateRequest('POST', '/fine_tuning/jobs', body)   // → { ok, errors, schema }
@@ -49,12 +51,56 @@ export function normaliseSchema(node: unknown): unknown {
   return out;
 }
 
+/** Names of component schemas used as `allOf` members: closing them would refuse their siblings' fields. */
+function allOfMembers(node: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) allOfMembers(n, into);
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node as Json)) {
+      if (k === 'allOf' && Array.isArray(v)) {
+        for (const member of v) {
+          const ref = (member as Json | undefined)?.$ref;
+          if (typeof ref === 'string') into.add(ref.replace('#/components/schemas/', ''));
+        }
+      }
+      allOfMembers(v, into);
+    }
+  }
+  return into;
+}
+
+/**
+ * Adds `additionalProperties: false` to every object schema that lists
+ * `properties` and says nothing about others, and `unevaluatedProperties: false`
+ * to an `allOf` composition (whose members stay open, since each lists only
+ * part of the fields). Inline `allOf` members and shared ones are left open.
+ */
+function close(node: unknown, open: boolean): unknown {
+  if (Array.isArray(node)) return node.map((n) => close(n, open));
+  if (!node || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node as Json)) {
+    out[k] = k === 'allOf' && Array.isArray(v) ? v.map((m) => close(m, true)) : close(v, k === 'properties');
+  }
+  const says = 'additionalProperties' in out || 'unevaluatedProperties' in out;
+  if (!open && !says && out.properties && typeof out.properties === 'object')
+    out.additionalProperties = false;
+  if (!open && !says && Array.isArray(out.allOf)) out.unevaluatedProperties = false;
+  return out;
+}
+
+export function closeSchemas(schemas: Json): Json {
+  const members = allOfMembers(schemas);
+  return Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, close(schema, members.has(name))]),
+  );
+}
+
 function templateToRegex(template: string): RegExp {
   const escaped = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
   return new RegExp(`^${escaped}$`);
 }
 
-export function loadOpenAPIContract(file: string) {
+export function loadOpenAPIContract(file: string, options: { closed?: boolean } = {}) {
   const doc = JSON.parse(readFileSync(file, 'utf8')) as {
     paths: Record<
       string,
@@ -63,7 +109,11 @@ export function loadOpenAPIContract(file: string) {
     components: { schemas: Record<string, unknown> };
   };
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-  ajv.addSchema({ $id: 'openapi.json', components: { schemas: normaliseSchema(doc.components.schemas) } });
+  const schemas = normaliseSchema(doc.components.schemas) as Json;
+  ajv.addSchema({
+    $id: 'openapi.json',
+    components: { schemas: options.closed === false ? schemas : closeSchemas(schemas) },
+  });
   const compiled = new Map<string, ValidateFunction>();
   const paths = Object.keys(doc.paths).map((p) => ({ template: p, regex: templateToRegex(p) }));
 

@@ -37,7 +37,12 @@ beforeEach(async () => {
     configFile,
     JSON.stringify({
       providers: {
-        openai: { baseURL: FAKE_OPENAI_BASE, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+        openai: {
+          baseURL: FAKE_OPENAI_BASE,
+          retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+          // A calendar entry without dates, so these tests do not depend on today's date.
+          calendar: [{ id: 'gpt-4o-mini-2024-07-18', methods: ['sft', 'dpo'] }],
+        },
       },
     }),
   );

@@ -49,7 +49,7 @@ function deployCapable(provider: Provider): Provider & DeployCapable {
       'UNSUPPORTED',
       `The ${provider.id} provider has nothing to deploy: it serves tuned models itself.`,
       {
-        hint: 'Use the model directly (`polytune eval --model …`); only SageMaker jobs need `polytune deploy`.',
+        hint: 'Use the model directly (`polytune eval --model …`); only SageMaker jobs and Azure OpenAI fine-tunes (`providers.openai.azure`) need `polytune deploy`.',
       },
     );
   }
@@ -145,7 +145,9 @@ async function deploy(id: string, flags: DeployFlags): Promise<void> {
     out.line(
       `Endpoint ${final.endpointName}: ${final.status} (${final.instanceCount} × ${final.instanceType})`,
     );
-    if (final.perHour !== undefined) {
+    if (typeof final.lifetime === 'string') {
+      out.line(`Lifetime ${final.lifetime}; billed per token only.`);
+    } else if (final.perHour !== undefined) {
       out.line(
         `It bills about $${(final.perHour * final.instanceCount).toFixed(2)} per hour until you delete it.`,
       );

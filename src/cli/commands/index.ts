@@ -7,6 +7,7 @@ import { register as doctor } from './doctor.js';
 import { register as evalCommand } from './eval.js';
 import { register as gate } from './gate.js';
 import { register as jobs } from './jobs.js';
+import { register as models } from './models.js';
 import { register as prices } from './prices.js';
 import { register as sweep } from './sweep.js';
 import { register as tune } from './tune.js';
@@ -29,4 +30,5 @@ export const commands: RegisterCommand[] = [
   gate,
   sweep,
   prices,
+  models,
 ];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { DatasetStats } from '../../dataset/dataset-stats.js';
 import type { PreparedData } from '../../dataset/prepared-manifest.js';
@@ -32,6 +33,8 @@ interface TuneFlags {
   beta?: number;
   seed?: number;
   hyperparameter?: string[];
+  /** OpenAI reinforcement: a JSON file holding the grader object. */
+  grader?: string;
   suffix?: string;
   wait?: boolean;
   timeout?: number;
@@ -96,7 +99,26 @@ function specFromFlags(flags: TuneFlags, data: PreparedData, provider: Provider)
       ? { providerHyperparameters: parseProviderHyperparameters(flags.hyperparameter) }
       : {}),
     ...(flags.suffix ? { suffix: flags.suffix } : {}),
+    ...(flags.grader ? { extra: { grader: readGrader(flags.grader) } } : {}),
   });
+}
+
+/** `--grader <file.json>`: the grader object of an OpenAI reinforcement job. */
+function readGrader(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PolytuneError('USAGE', `Cannot read --grader ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PolytuneError('INVALID_INPUT', `--grader ${file} is not JSON: ${(error as Error).message}`, {
+      file,
+      hint: 'Write the grader as OpenAI describes it, e.g. {"type":"string_check","name":"label","input":"{{sample.output_text}}","reference":"{{item.label}}","operation":"eq"}.',
+    });
+  }
 }
 
 /**
@@ -134,7 +156,9 @@ export interface TunePlan {
   data: { dir: string; kind: string; train: number; validation: number; compiled: string[] };
   tokens: { tokenizer: string; approximate: boolean; trainTotal: number; maxPerExample: number };
   issues: Issue[];
-  cost: { amount: number; basis: string; source: string; date: string } | { unavailable: string };
+  cost:
+    | { amount: number; basis: string; source: string; date: string; note?: string }
+    | { unavailable: string };
   /** A job with this key is already in the ledger: running tune again re-attaches to it. */
   existing?: { remoteId?: string; state?: string };
 }
@@ -153,7 +177,13 @@ function buildPlan(provider: Provider, spec: JobSpec, data: PreparedData): Omit<
   let cost: TunePlan['cost'];
   try {
     const estimate = provider.price(spec, stats);
-    cost = { amount: estimate.amount, basis: estimate.basis, source: estimate.source, date: estimate.date };
+    cost = {
+      amount: estimate.amount,
+      basis: estimate.basis,
+      source: estimate.source,
+      date: estimate.date,
+      ...(estimate.note ? { note: estimate.note } : {}),
+    };
   } catch (error) {
     cost = { unavailable: (error as Error).message };
   }
@@ -201,6 +231,7 @@ function printPlan(plan: TunePlan): void {
   if ('amount' in plan.cost) {
     out.line(`  cost         ~$${plan.cost.amount.toFixed(2)} estimated: ${plan.cost.basis}`);
     out.line(`               prices from ${plan.cost.source}, ${plan.cost.date}`);
+    if (plan.cost.note) out.line(`               note: ${plan.cost.note}`);
   } else {
     out.line(`  cost         unknown: ${plan.cost.unavailable}`);
   }
@@ -257,7 +288,10 @@ async function tune(flags: TuneFlags): Promise<void> {
         `${submitted.reattached ? 'Re-attached to' : 'Submitted'} ${ref.provider} job ${ref.remoteId} (key ${ref.key.slice(0, 12)})`,
       );
       const estimate = submitted.record.costEstimate;
-      if (estimate) out.line(`Estimated cost ~$${estimate.amount.toFixed(2)} (${estimate.basis})`);
+      if (estimate)
+        out.line(
+          `Estimated cost ~$${estimate.amount.toFixed(2)} (${estimate.basis})${estimate.note ? ` — ${estimate.note}` : ''}`,
+        );
     }
     if (!flags.wait) {
       if (flags.json)
@@ -352,6 +386,10 @@ export function register(program: Command): void {
       collect,
     )
     .option('--suffix <name>', 'suffix or display name of the tuned model')
+    .option(
+      '--grader <file>',
+      'OpenAI reinforcement: a JSON file with the grader object (required for that method)',
+    )
     .option('--wait', 'wait for the job to finish, printing its events')
     .option(
       '--timeout <minutes>',

@@ -47,6 +47,36 @@ const RAW: Record<ScriptedState, string> = {
   cancelled: 'cancelled',
 };
 
+/**
+ * What the service accepts as a base model, and the models OpenAI shut down
+ * (providers/openai/openai-model-calendar.ts has the sources). The service
+ * answers 400 for either; the fake does too.
+ */
+const FINE_TUNABLE = [
+  'gpt-4.1-2025-04-14',
+  'gpt-4.1',
+  'gpt-4.1-mini-2025-04-14',
+  'gpt-4.1-mini',
+  'gpt-4o-2024-08-06',
+  'gpt-4o',
+  'gpt-4o-mini-2024-07-18',
+  'gpt-4o-mini',
+  'o4-mini-2025-04-16',
+];
+const SHUT_DOWN = ['gpt-4.1-nano-2025-04-14', 'gpt-3.5-turbo-0125', 'gpt-3.5-turbo', 'o4-mini-2025-04-16'];
+// The request fields `POST /fine_tuning/jobs` takes (CreateFineTuningJobRequest); the API refuses others.
+const CREATE_FIELDS = new Set([
+  'model',
+  'training_file',
+  'hyperparameters',
+  'suffix',
+  'validation_file',
+  'integrations',
+  'seed',
+  'method',
+  'metadata',
+]);
+
 export class FakeOpenAI implements ConformanceBackend {
   files = new Map<string, Record<string, unknown>>();
   jobs = new Map<string, FakeJob>();
@@ -60,6 +90,9 @@ export class FakeOpenAI implements ConformanceBackend {
   processingPolls = 1;
   /** States applied one per job read (`GET /fine_tuning/jobs/{id}`), to let a poller see progress. */
   autoAdvance: ScriptedState[] = [];
+  /** Base models the fake accepts for fine-tuning, and those it answers as shut down. */
+  fineTunable = new Set(FINE_TUNABLE);
+  shutDown = new Set(SHUT_DOWN);
   private polls = new Map<string, number>();
   private seq = 0;
   private clock = 1_767_225_600; // 2026-01-01, seconds
@@ -82,6 +115,28 @@ export class FakeOpenAI implements ConformanceBackend {
     this.cancels.clear();
     this.newFileStatus = 'processed';
     this.autoAdvance = [];
+    this.fineTunable = new Set(FINE_TUNABLE);
+    this.shutDown = new Set(SHUT_DOWN);
+  }
+
+  /** The 400 the service gives for an unknown field, a model it cannot fine-tune, or one shut down. */
+  private refuseCreate(b: Record<string, unknown>): Response | undefined {
+    const bad = (message: string, param: string, code: string) =>
+      json(400, { error: { message, type: 'invalid_request_error', param, code } });
+    const unknown = Object.keys(b).find((k) => !CREATE_FIELDS.has(k));
+    if (unknown)
+      return bad(`Unrecognized request argument supplied: ${unknown}`, unknown, 'unknown_parameter');
+    const model = String(b.model);
+    if (this.shutDown.has(model))
+      return bad(`The model ${model} has been deprecated.`, 'model', 'model_not_found');
+    if (!this.fineTunable.has(model) && !model.startsWith('ft:')) {
+      return bad(
+        `Model ${model} is not available for fine-tuning or does not exist.`,
+        'model',
+        'model_not_available',
+      );
+    }
+    return undefined;
   }
 
   // ConformanceBackend
@@ -237,6 +292,8 @@ export class FakeOpenAI implements ConformanceBackend {
       return json(200, file);
     }
     if (method === 'POST' && path === '/fine_tuning/jobs') {
+      const refused = this.refuseCreate(b);
+      if (refused) return refused;
       const id = this.nextId('ftjob');
       const job: FakeJob = {
         object: 'fine_tuning.job',
@@ -310,7 +367,11 @@ export class FakeOpenAI implements ConformanceBackend {
         return json(200, this.page(checkpoints, query));
       }
     }
-    if (method === 'POST' && path === '/chat/completions') {
+    // Azure OpenAI routes inference by deployment: `/deployments/{name}/chat/completions`.
+    if (
+      method === 'POST' &&
+      (path === '/chat/completions' || /^\/deployments\/[^/]+\/chat\/completions$/.test(path))
+    ) {
       return json(200, {
         id: this.nextId('chatcmpl'),
         object: 'chat.completion',

@@ -30,6 +30,8 @@ const spec: JobSpec = {
   suffix: 'support-bot',
 };
 
+// A fixed day for the model calendar: more than 60 days before gpt-4o-mini stops taking jobs.
+const TODAY = Date.parse('2026-09-01T00:00:00Z');
 let data: PreparedData;
 let ledgerDir: string;
 let sleeps: number[];
@@ -46,6 +48,7 @@ function provider(settings: Parameters<typeof createOpenAIProvider>[0] = {}): Op
       sleep: async (ms) => {
         sleeps.push(ms);
       },
+      now: () => TODAY,
     },
   );
 }
@@ -448,10 +451,11 @@ describe('status, events, checkpoints, model', () => {
     });
   });
 
-  it('gives a Model for any model id', async () => {
+  it('gives a Model for any model id, priced at the base model rate when known (unknown otherwise)', async () => {
     const model = await provider().model('openai:gpt-4o-mini');
     expect((await model.generate({ input: 'hi' })).text).toBe('The answer is 4.');
-    expect(model.price).toBeUndefined();
+    expect(model.price).toMatchObject({ inputPer1M: 0.15, outputPer1M: 0.6, source: expect.any(String) });
+    expect((await provider().model('openai:my-own-model')).price).toBeUndefined();
   });
 });
 
@@ -477,15 +481,15 @@ describe('cost and validation', () => {
     });
     expect(estimate.basis).toBe('2.00M tokens × 3 epochs × $3.00/1M');
     const auto = provider().price({ ...spec, hyperparameters: {} }, stats());
-    expect(auto.basis).toMatch(/epochs auto: 3 assumed/);
+    expect(auto.note).toMatch(/epochs auto: 3 assumed/);
   });
 
   it('takes user price overrides, and says when no price is known', () => {
     const p = provider({ prices: { 'gpt-4o-mini': { trainingPer1M: 1 } } });
     expect(p.price(spec, stats()).amount).toBe(6);
-    expect(p.price(spec, stats()).source).toBe('user override');
+    expect(p.price(spec, stats()).source).toBe('user config');
     expect(() => provider().price({ ...spec, baseModel: 'my-custom-model' }, stats())).toThrow(
-      /No OpenAI training price/,
+      /no OpenAI training price/,
     );
   });
 
