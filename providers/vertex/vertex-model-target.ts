@@ -2,7 +2,7 @@ import { PolytuneError } from '../../src/errors.js';
 import type { JobRef } from '../../src/provider.js';
 import { rawStateOf, vertexJobState } from './vertex-job-state.js';
 import { modelResource } from './vertex-model.js';
-import { multiRegionFor, servedFromMultiRegion } from './vertex-tunable-models.js';
+import { multiRegionFor, servedFromMultiRegion, type TunableGemini } from './vertex-tunable-models.js';
 import type { TuningJob } from './vertex-tuning-job.js';
 
 export interface ModelTarget {
@@ -17,6 +17,7 @@ interface TargetContext {
   getJob(name: string): Promise<TuningJob>;
   project(): string;
   location: string;
+  table: readonly TunableGemini[];
 }
 
 /**
@@ -57,7 +58,7 @@ export async function resolveModelTarget(target: string | JobRef, ctx: TargetCon
   }
   const baseModel = job.baseModel ?? undefined;
   const region = /\/locations\/([^/]+)\//.exec(endpoint)?.[1] ?? ctx.location;
-  if (!baseModel || !servedFromMultiRegion(baseModel) || region === 'us' || region === 'eu') {
+  if (!baseModel || !servedFromMultiRegion(baseModel, ctx.table) || region === 'us' || region === 'eu') {
     return { resource: endpoint, baseModel, servingLocation: region };
   }
   const multiRegion = multiRegionFor(region);

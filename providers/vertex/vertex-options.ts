@@ -52,6 +52,29 @@ export const VertexOptionsSchema = z.object({
     .default(8 * 1024 * 1024),
   /** Epochs assumed for the estimate when the spec sets none (Vertex then picks its own). @default 3 */
   assumedEpochs: z.number().int().positive().default(3),
+  /**
+   * Tunable models by id, merged over the shipped table (providers/vertex/vertex-tunable-models.ts)
+   * when Google changes its list first; a new id starts from gemini-2.5-flash's limits.
+   */
+  tunableModels: z
+    .record(
+      z.string(),
+      z
+        .object({
+          methods: z.array(z.enum(['sft', 'dpo'])).optional(),
+          adapterSizes: z.array(z.number().int().positive()).optional(),
+          tuningRegions: z.array(z.string()).optional(),
+          servingMultiRegions: z.array(z.enum(['us', 'eu'])).optional(),
+          maxTrainingExamples: z.number().int().positive().optional(),
+          maxTokensPerExample: z.number().int().positive().optional(),
+          maxValidationExamples: z.number().int().nonnegative().optional(),
+          maxValidationShare: z.number().min(0).max(1).optional(),
+          source: z.string().optional(),
+          date: z.string().optional(),
+        })
+        .strict(),
+    )
+    .default({}),
   /** Price overrides by model id, merged over the built-in table. */
   prices: z.record(z.string(), PriceOverrideSchema).default({}),
   /** Retry policy for reads, generateContent and reconciled creates. @default {retries: 4, baseDelayMs: 500, maxDelayMs: 30000} */

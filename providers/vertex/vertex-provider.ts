@@ -10,7 +10,7 @@ import { resolveModelTarget } from './vertex-model-target.js';
 import { requireProject, resolveVertexOptions, type VertexOptions } from './vertex-options.js';
 import { VERTEX_PRICES } from './vertex-prices.js';
 import { submitTuningJob } from './vertex-submit.js';
-import { TUNABLE_GEMINI, tunableModelList } from './vertex-tunable-models.js';
+import { tunableModelList, tunableTable } from './vertex-tunable-models.js';
 import { epochsOf, int64, snapshotOf, type TuningJob } from './vertex-tuning-job.js';
 import { validateForVertex } from './vertex-validate.js';
 
@@ -30,22 +30,24 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
   const prices: PriceTable = mergePrices(VERTEX_PRICES, opts.prices);
   const retry = { ...opts.retry, isRetryable: isRetryableGoogleError };
   const jobs = createVertexJobs({ clients, parent, retry });
+  const table = tunableTable(opts.tunableModels);
 
   return {
     id: 'vertex',
     capabilities: {
       methods: ['sft', 'dpo'],
-      maxExamples: Math.max(...TUNABLE_GEMINI.map((m) => m.maxTrainingExamples)),
-      maxTokensPerExample: Math.max(...TUNABLE_GEMINI.map((m) => m.maxTokensPerExample)),
+      maxExamples: Math.max(...table.map((m) => m.maxTrainingExamples)),
+      maxTokensPerExample: Math.max(...table.map((m) => m.maxTokensPerExample)),
     },
 
-    validate: (stats, spec) => validateForVertex(stats, spec, opts.location),
+    validate: (stats, spec) => validateForVertex(stats, spec, opts.location, table),
 
     submit: (spec, data, ctx) =>
       submitTuningJob(
         {
           jobs,
           location: opts.location,
+          table,
           retry,
           upload: {
             storage: clients.storage(),
@@ -76,6 +78,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
         getJob: (name) => jobs.get(name),
         project: () => requireProject(opts),
         location: opts.location,
+        table,
       });
       return createVertexModel({
         client: clients.prediction(resolved.servingLocation),
@@ -88,7 +91,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
 
     price: (spec, stats) => estimateVertexCost(prices, spec, stats, opts.assumedEpochs),
 
-    listTunableModels: async () => tunableModelList(),
+    listTunableModels: async () => tunableModelList(table),
   };
 }
 

@@ -4,6 +4,7 @@ import type { JobRef, SubmitContext } from '../../src/provider.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
 import { rawStateOf, vertexJobState } from './vertex-job-state.js';
 import type { VertexJobs } from './vertex-jobs.js';
+import type { TunableGemini } from './vertex-tunable-models.js';
 import { buildTuningJob, isoTime } from './vertex-tuning-job.js';
 import { type PreparedUploadTarget, uploadPreparedData } from './vertex-upload.js';
 import { refuseUntunable } from './vertex-validate.js';
@@ -12,6 +13,7 @@ export interface VertexSubmitContext {
   jobs: VertexJobs;
   /** The tuning region, checked against the model before any request. */
   location: string;
+  table: readonly TunableGemini[];
   upload: PreparedUploadTarget;
   retry: RetryOptions;
 }
@@ -23,12 +25,12 @@ export interface VertexSubmitContext {
  * every retry first looks for a job carrying our key.
  */
 export async function submitTuningJob(
-  { jobs, location, upload, retry }: VertexSubmitContext,
+  { jobs, location, table, upload, retry }: VertexSubmitContext,
   spec: JobSpec,
   data: PreparedData,
   ctx: SubmitContext,
 ): Promise<JobRef> {
-  refuseUntunable(spec, location);
+  refuseUntunable(spec, location, table);
   const existing = await jobs.find(ctx.key, ctx.signal);
   if (existing) return existing;
   const files = await uploadPreparedData(data, ctx, {

@@ -97,16 +97,41 @@ export const TUNABLE_GEMINI: readonly TunableGemini[] = [
   ),
 ];
 
+/** A model added or changed in config (`vertex.tunableModels`), when Google changes its list before polytune does. */
+export type TunableGeminiOverride = Partial<Omit<TunableGemini, 'id' | 'source' | 'date'>> & {
+  source?: string;
+  date?: string;
+};
+
+/** The shipped table with config entries merged over it by id; a new id starts from the 2.5 Flash limits. */
+export function tunableTable(
+  overrides: Record<string, TunableGeminiOverride> = {},
+): readonly TunableGemini[] {
+  if (Object.keys(overrides).length === 0) return TUNABLE_GEMINI;
+  const base = TUNABLE_GEMINI.find((m) => m.id === 'gemini-2.5-flash') as TunableGemini;
+  const merged = new Map(TUNABLE_GEMINI.map((m) => [m.id, m]));
+  for (const [id, override] of Object.entries(overrides)) {
+    const { unverified: _unverified, ...known } = merged.get(id) ?? base;
+    merged.set(id, { ...known, source: 'user config', date: 'user config', ...override, id });
+  }
+  return [...merged.values()];
+}
+
 /** `gemini-2.5-flash-001`, `publishers/google/models/gemini-2.5-flash` → its table entry. */
-export function tunableGemini(baseModel: string): TunableGemini | undefined {
+export function tunableGemini(
+  baseModel: string,
+  table: readonly TunableGemini[] = TUNABLE_GEMINI,
+): TunableGemini | undefined {
   const id = baseModel.split('/').pop() ?? baseModel;
-  const matches = TUNABLE_GEMINI.filter((m) => id === m.id || id.startsWith(`${m.id}-0`));
-  return matches[0];
+  return table.find((m) => id === m.id || id.startsWith(`${m.id}-0`));
 }
 
 /** True for base models whose tuned models Vertex serves only from `us`/`eu` (Gemini 3 and later). */
-export function servedFromMultiRegion(baseModel: string): boolean {
-  return (tunableGemini(baseModel)?.servingMultiRegions?.length ?? 0) > 0;
+export function servedFromMultiRegion(
+  baseModel: string,
+  table: readonly TunableGemini[] = TUNABLE_GEMINI,
+): boolean {
+  return (tunableGemini(baseModel, table)?.servingMultiRegions?.length ?? 0) > 0;
 }
 
 /** The multi-region (`us`/`eu`) that serves a tuned model of a job that ran in `location`. */
@@ -115,8 +140,8 @@ export function multiRegionFor(location: string): 'us' | 'eu' {
 }
 
 /** The table as `polytune models --provider vertex` shows it. */
-export function tunableModelList(): TunableModel[] {
-  return TUNABLE_GEMINI.map((m) => {
+export function tunableModelList(table: readonly TunableGemini[] = TUNABLE_GEMINI): TunableModel[] {
+  return table.map((m) => {
     const notes = [
       `adapter sizes ${m.adapterSizes.join(', ')}`,
       m.tuningRegions ? `tuning in ${m.tuningRegions.join(', ')}` : 'tuning in the supervised-tuning regions',
@@ -126,11 +151,12 @@ export function tunableModelList(): TunableModel[] {
       m.unverified ? `unverified: ${m.unverified}` : '',
       PREFERENCE_UNVERIFIED,
     ].filter(Boolean);
+    const source = m.source === 'user config' ? 'config' : 'table';
     return {
       id: m.id,
       methods: m.methods,
-      source: 'table',
-      sourceUrl: m.source,
+      source,
+      ...(source === 'table' ? { sourceUrl: m.source } : {}),
       date: m.date,
       notes: notes.join('; '),
     };

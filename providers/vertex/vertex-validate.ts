@@ -18,9 +18,14 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  * stored and the table of tunable models: the base model, its adapter sizes,
  * the tuning region, the method and the per-model dataset limits.
  */
-export function validateForVertex(stats: DatasetStats, spec: JobSpec, location?: string): Issue[] {
-  const model = tunableGemini(spec.baseModel);
-  if (!model) return [unknownModel(spec.baseModel)];
+export function validateForVertex(
+  stats: DatasetStats,
+  spec: JobSpec,
+  location?: string,
+  table: readonly TunableGemini[] = TUNABLE_GEMINI,
+): Issue[] {
+  const model = tunableGemini(spec.baseModel, table);
+  if (!model) return [unknownModel(spec.baseModel, table)];
   return [
     ...hyperparameterIssues(spec),
     ...modelIssues(model, spec, location),
@@ -30,11 +35,11 @@ export function validateForVertex(stats: DatasetStats, spec: JobSpec, location?:
   ];
 }
 
-function unknownModel(baseModel: string): Issue {
+function unknownModel(baseModel: string, table: readonly TunableGemini[]): Issue {
   return {
     severity: 'error',
     code: 'VERTEX_MODEL',
-    message: `Vertex AI does not tune ${baseModel}. Tunable: ${TUNABLE_GEMINI.map((m) => m.id).join(', ')} (\`polytune models --provider vertex\`).`,
+    message: `Vertex AI does not tune ${baseModel}. Tunable: ${table.map((m) => m.id).join(', ')} (\`polytune models --provider vertex\`; add a newer one under \`vertex.tunableModels\`).`,
   };
 }
 
@@ -43,9 +48,13 @@ function unknownModel(baseModel: string): Issue {
  * which submit runs again so an API caller that skipped `validate` is refused
  * before any request.
  */
-export function refuseUntunable(spec: JobSpec, location: string): void {
-  const model = tunableGemini(spec.baseModel);
-  const errors = (model ? modelIssues(model, spec, location) : [unknownModel(spec.baseModel)]).filter(
+export function refuseUntunable(
+  spec: JobSpec,
+  location: string,
+  table: readonly TunableGemini[] = TUNABLE_GEMINI,
+): void {
+  const model = tunableGemini(spec.baseModel, table);
+  const errors = (model ? modelIssues(model, spec, location) : [unknownModel(spec.baseModel, table)]).filter(
     (i) => i.severity === 'error',
   );
   if (errors.length === 0) return;

@@ -3,6 +3,7 @@ import { toPolytuneError } from '../../../providers/vertex/vertex-errors.js';
 import { keyLabelValue } from '../../../providers/vertex/vertex-labels.js';
 import { modelResource } from '../../../providers/vertex/vertex-model.js';
 import { requireProject, resolveVertexOptions } from '../../../providers/vertex/vertex-options.js';
+import { createVertexProvider } from '../../../providers/vertex/vertex-provider.js';
 import { tunableModelList } from '../../../providers/vertex/vertex-tunable-models.js';
 import { validateForVertex } from '../../../providers/vertex/vertex-validate.js';
 import type { DatasetStats, TokenDistribution } from '../../../src/dataset/dataset-stats.js';
@@ -138,6 +139,29 @@ describe('validate: the table of tunable models', () => {
     }
     expect(list.find((m) => m.id === 'gemini-2.5-pro')?.notes).toContain('adapter sizes 1, 2, 4, 8;');
     expect(list.find((m) => m.id === 'gemini-3.5-flash')?.notes).toContain('us/eu multi-region');
+  });
+});
+
+describe('validate: the table can be overridden in config', () => {
+  it('a model Google added first is tunable once listed under vertex.tunableModels, and listed as config', async () => {
+    const provider = createVertexProvider({
+      tunableModels: { 'gemini-4-flash': { adapterSizes: [1, 4], tuningRegions: ['us-central1'] } },
+    });
+    const next = { ...spec, baseModel: 'gemini-4-flash' };
+    expect(provider.validate(stats(), next)).toEqual([]);
+    expect(
+      provider.validate(stats(), { ...next, hyperparameters: { loraRank: 8 } }).map((i) => i.code),
+    ).toEqual(['VERTEX_ADAPTER_SIZE']);
+    expect(
+      createVertexProvider()
+        .validate(stats(), next)
+        .map((i) => i.code),
+    ).toEqual(['VERTEX_MODEL']);
+    const listed = (await provider.listTunableModels?.())?.find((m) => m.id === 'gemini-4-flash');
+    expect(listed).toMatchObject({ source: 'config', date: 'user config' });
+    expect(() => createVertexProvider({ tunableModels: { x: { adapterSize: [1] } as never } })).toThrow(
+      /adapterSize/,
+    );
   });
 });
 
