@@ -49,6 +49,7 @@ export function checkHyperparameter(def: HubHyperparameter, value: Value): strin
     if (def.Min !== undefined && n < def.Min) return `must be at least ${def.Min}, got ${text}`;
     if (def.Max !== undefined && n > def.Max) return `must be at most ${def.Max}, got ${text}`;
   }
+  if (def.Type === 'bool' && !/^(true|false)$/i.test(text)) return `must be True or False, got ${text}`;
   if (def.Options?.length && !def.Options.map(String).includes(text)) {
     return `must be one of ${def.Options.map(String).join(', ')}, got ${text}`;
   }
