@@ -33,6 +33,10 @@ const VariantPropertiesSchema = z.object({
   TrainingArtifactUri: z.string().optional(),
   ArtifactKey: z.string().optional(),
   EnvironmentVariables: z.record(z.string(), z.string()).optional(),
+  /** Per-instance defaults (lower-case keys here, as recorded: `ml.g4dn.12xlarge` turns int8 on). */
+  Hyperparameters: z
+    .array(z.object({ name: z.string(), default: z.union([z.string(), z.number(), z.boolean()]).optional() }))
+    .optional(),
 });
 export const InstanceTypeVariantsSchema = z.object({
   Variants: z.record(z.string(), z.object({ Properties: VariantPropertiesSchema.optional() })).default({}),

@@ -68,12 +68,15 @@ export function buildHyperparameters(
   document: HubModelDocument,
   spec: JobSpec,
   kind: ExampleKind,
+  /** The instance type's own defaults (TrainingInstanceTypeVariants), over the document's. */
+  instanceDefaults: Record<string, Value> = {},
 ): HyperparameterResult {
   const defs = new Map(document.Hyperparameters.map((h) => [h.Name, h]));
   const values: Record<string, string> = {};
   const issues: Issue[] = [];
   for (const def of document.Hyperparameters) {
-    if (def.Default !== undefined) values[def.Name] = hyperparameterString(def.Default);
+    const value = instanceDefaults[def.Name] ?? def.Default;
+    if (value !== undefined) values[def.Name] = hyperparameterString(value);
   }
   const set = (name: string, value: Value, origin: string) => {
     const def = defs.get(name);

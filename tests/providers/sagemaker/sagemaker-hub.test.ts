@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HubModelDocumentSchema } from '../../../providers/sagemaker/jumpstart-document.js';
+import { planTraining } from '../../../providers/sagemaker/jumpstart-training.js';
 import {
   createSageMakerProvider,
   type SageMakerProvider,
@@ -92,6 +93,30 @@ describe('the hub document schema', () => {
     expect(doc.InferenceEnvironmentVariables.find((v) => v.Name === 'HF_MODEL_ID')?.Default).toBe(
       '/opt/ml/model',
     );
+  });
+
+  it('applies the recorded per-instance defaults (ml.g4dn.12xlarge: int8 on, FSDP off, 2 epochs)', () => {
+    const text = readFileSync(
+      new URL(
+        '../../../fixtures/sagemaker/hub/meta-textgeneration-llama-2-13b-f.hub-content-document.json',
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const document = HubModelDocumentSchema.parse(JSON.parse(text));
+    const model = { id: 'meta-textgeneration-llama-2-13b-f', version: '4.0.0', document };
+    const on = (instanceType: string) =>
+      planTraining(model, spec(), { kind: 'completion', acceptEula: true, instanceType }).hyperparameters;
+    expect(on('ml.g4dn.12xlarge')).toMatchObject({
+      int8_quantization: 'True',
+      enable_fsdp: 'False',
+      epoch: '2',
+    });
+    expect(on('ml.g5.24xlarge')).toMatchObject({
+      int8_quantization: 'False',
+      enable_fsdp: 'True',
+      epoch: '1',
+    });
   });
 });
 
