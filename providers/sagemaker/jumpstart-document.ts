@@ -33,6 +33,10 @@ const VariantPropertiesSchema = z.object({
   TrainingArtifactUri: z.string().optional(),
   ArtifactKey: z.string().optional(),
   EnvironmentVariables: z.record(z.string(), z.string()).optional(),
+  /** Per-instance defaults (lower-case keys here, as recorded: `ml.g4dn.12xlarge` turns int8 on). */
+  Hyperparameters: z
+    .array(z.object({ name: z.string(), default: z.union([z.string(), z.number(), z.boolean()]).optional() }))
+    .optional(),
 });
 export const InstanceTypeVariantsSchema = z.object({
   Variants: z.record(z.string(), z.object({ Properties: VariantPropertiesSchema.optional() })).default({}),
@@ -45,6 +49,17 @@ const EnvironmentVariableSchema = z.object({
   Default: z.union([z.string(), z.number(), z.boolean()]),
   Scope: z.string().optional(),
 });
+
+/** The hosting fields an inference config component may set (they override the document's). */
+const HostingComponentSchema = z.object({
+  HostingEcrUri: z.string().optional(),
+  HostingInstanceTypeVariants: InstanceTypeVariantsSchema.optional(),
+  InferenceEnvironmentVariables: z.array(EnvironmentVariableSchema).optional(),
+  DefaultInferenceInstanceType: z.string().optional(),
+  SupportedInferenceInstanceTypes: z.array(z.string()).optional(),
+  InferenceEnableNetworkIsolation: z.boolean().optional(),
+});
+export type HostingComponent = z.infer<typeof HostingComponentSchema>;
 
 export const HubModelDocumentSchema = z.object({
   TrainingSupported: z.boolean().default(false),
@@ -70,6 +85,14 @@ export const HubModelDocumentSchema = z.object({
   DefaultInferenceInstanceType: z.string().optional(),
   SupportedInferenceInstanceTypes: z.array(z.string()).default([]),
   InferenceEnableNetworkIsolation: z.boolean().default(false),
+  /** Newer documents keep hosting in ranked inference configs made of components. */
+  InferenceConfigRankings: z
+    .object({ overall: z.object({ Rankings: z.array(z.string()) }).optional() })
+    .optional(),
+  InferenceConfigs: z
+    .record(z.string(), z.object({ ComponentNames: z.array(z.string()).default([]) }))
+    .optional(),
+  InferenceConfigComponents: z.record(z.string(), HostingComponentSchema).optional(),
 });
 export type HubModelDocument = z.infer<typeof HubModelDocumentSchema>;
 

@@ -1,5 +1,5 @@
 import { PolytuneError } from '../../src/errors.js';
-import type { JumpStartModel } from './jumpstart-document.js';
+import type { HostingComponent, HubModelDocument, JumpStartModel } from './jumpstart-document.js';
 import { variantEnvironment, variantProperty } from './jumpstart-variants.js';
 
 /**
@@ -15,8 +15,27 @@ export interface HostingPlan {
   instanceType: string;
 }
 
+/**
+ * The document's hosting fields with the top-ranked inference config's
+ * components laid over them, as the SageMaker Python SDK applies a config
+ * (newer documents, like the recorded llama-2-13b-f one, keep the image and the
+ * TGI variables only in their `tgi` component).
+ */
+export function effectiveHosting(doc: HubModelDocument): HostingComponent & HubModelDocument {
+  const top = doc.InferenceConfigRankings?.overall?.Rankings[0];
+  const names = (top ? doc.InferenceConfigs?.[top]?.ComponentNames : undefined) ?? [];
+  const merged: HostingComponent & HubModelDocument = { ...doc };
+  for (const name of names) {
+    const component = doc.InferenceConfigComponents?.[name] ?? {};
+    for (const [key, value] of Object.entries(component)) {
+      if (value !== undefined) Object.assign(merged, { [key]: value });
+    }
+  }
+  return merged;
+}
+
 export function planHosting(model: JumpStartModel, instanceType?: string): HostingPlan {
-  const doc = model.document;
+  const doc = effectiveHosting(model.document);
   const ref = `${model.id}@${model.version}`;
   const type = instanceType ?? doc.DefaultInferenceInstanceType;
   if (!type) {
@@ -27,12 +46,17 @@ export function planHosting(model: JumpStartModel, instanceType?: string): Hosti
   const image = variantProperty(doc.HostingInstanceTypeVariants, type, 'ImageUri') ?? doc.HostingEcrUri;
   if (!image) {
     throw new PolytuneError('UNSUPPORTED', `${ref} has no hosting image for ${type}.`, {
-      hint: `Its hub document supports: ${doc.SupportedInferenceInstanceTypes.join(', ') || 'none listed'}.`,
+      hint: `Its hub document supports: ${doc.SupportedInferenceInstanceTypes?.join(', ') || 'none listed'}.`,
     });
   }
   const environment: Record<string, string> = {};
   for (const variable of doc.InferenceEnvironmentVariables)
     environment[variable.Name] = String(variable.Default);
   Object.assign(environment, variantEnvironment(doc.HostingInstanceTypeVariants, type));
-  return { image, environment, networkIsolation: doc.InferenceEnableNetworkIsolation, instanceType: type };
+  return {
+    image,
+    environment,
+    networkIsolation: doc.InferenceEnableNetworkIsolation ?? false,
+    instanceType: type,
+  };
 }

@@ -3,7 +3,7 @@ import { PolytuneError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import type { Issue } from '../../src/provider.js';
 import type { JumpStartModel } from './jumpstart-document.js';
-import { familiesWith, variantProperty } from './jumpstart-variants.js';
+import { familiesWith, variantHyperparameterDefaults, variantProperty } from './jumpstart-variants.js';
 import { buildHyperparameters } from './sagemaker-hyperparameters.js';
 import type { InputLengthResult } from './sagemaker-input-length.js';
 
@@ -58,7 +58,12 @@ export function planTraining(model: JumpStartModel, spec: JobSpec, input: Traini
   const doc = model.document;
   const ref = `${model.id}@${model.version}`;
   const instanceType = input.instanceType ?? doc.DefaultTrainingInstanceType ?? '';
-  const hp = buildHyperparameters(doc, spec, input.kind);
+  const hp = buildHyperparameters(
+    doc,
+    spec,
+    input.kind,
+    variantHyperparameterDefaults(doc.TrainingInstanceTypeVariants, instanceType),
+  );
   const issues: Issue[] = [...hp.issues, ...(input.inputLength?.issues ?? [])];
   const error = (code: string, message: string) => issues.push({ severity: 'error', code, message });
   if (input.inputLength?.value) hp.values.max_input_length = input.inputLength.value;

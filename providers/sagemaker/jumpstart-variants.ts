@@ -38,6 +38,22 @@ export function variantEnvironment(
   };
 }
 
+/** Hyperparameter defaults for one instance type (family first, the exact type wins), as strings. */
+export function variantHyperparameterDefaults(
+  variants: InstanceTypeVariants | undefined,
+  instanceType: string,
+): Record<string, string | number | boolean> {
+  const all = variants?.Variants ?? {};
+  const family = instanceFamily(instanceType);
+  const out: Record<string, string | number | boolean> = {};
+  for (const key of [family, instanceType]) {
+    for (const h of (key ? all[key]?.Properties?.Hyperparameters : undefined) ?? []) {
+      if (h.default !== undefined) out[h.name] = h.default;
+    }
+  }
+  return out;
+}
+
 /** The families that have `property`, to name in a hint. */
 export function familiesWith(variants: InstanceTypeVariants | undefined, property: Property): string[] {
   return Object.entries(variants?.Variants ?? {})

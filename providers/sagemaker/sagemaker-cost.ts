@@ -39,7 +39,7 @@ export function estimateTrainingCost(input: EstimateInput): CostEstimate {
   if (!price?.perHour) {
     throw new PolytuneError(
       'UNSUPPORTED',
-      `Cost unknown: no hourly price for ${instanceType} (≈${hours.toFixed(2)} instance-hours).`,
+      `Cost unknown: no hourly price for ${instanceType} (≈${hours.toFixed(2)} instance-hours of ${model}).`,
       {
         hint: `Run \`polytune prices refresh\` (AWS Price List API), or set prices.sagemaker["${instanceType}"].perHour in polytune.config.`,
       },

@@ -49,6 +49,7 @@ export function checkHyperparameter(def: HubHyperparameter, value: Value): strin
     if (def.Min !== undefined && n < def.Min) return `must be at least ${def.Min}, got ${text}`;
     if (def.Max !== undefined && n > def.Max) return `must be at most ${def.Max}, got ${text}`;
   }
+  if (def.Type === 'bool' && !/^(true|false)$/i.test(text)) return `must be True or False, got ${text}`;
   if (def.Options?.length && !def.Options.map(String).includes(text)) {
     return `must be one of ${def.Options.map(String).join(', ')}, got ${text}`;
   }
@@ -67,12 +68,15 @@ export function buildHyperparameters(
   document: HubModelDocument,
   spec: JobSpec,
   kind: ExampleKind,
+  /** The instance type's own defaults (TrainingInstanceTypeVariants), over the document's. */
+  instanceDefaults: Record<string, Value> = {},
 ): HyperparameterResult {
   const defs = new Map(document.Hyperparameters.map((h) => [h.Name, h]));
   const values: Record<string, string> = {};
   const issues: Issue[] = [];
   for (const def of document.Hyperparameters) {
-    if (def.Default !== undefined) values[def.Name] = hyperparameterString(def.Default);
+    const value = instanceDefaults[def.Name] ?? def.Default;
+    if (value !== undefined) values[def.Name] = hyperparameterString(value);
   }
   const set = (name: string, value: Value, origin: string) => {
     const def = defs.get(name);

@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HubModelDocumentSchema } from '../../../providers/sagemaker/jumpstart-document.js';
+import { planHosting } from '../../../providers/sagemaker/jumpstart-hosting.js';
+import { planTraining } from '../../../providers/sagemaker/jumpstart-training.js';
 import {
   createSageMakerProvider,
   type SageMakerProvider,
@@ -92,6 +94,58 @@ describe('the hub document schema', () => {
     expect(doc.InferenceEnvironmentVariables.find((v) => v.Name === 'HF_MODEL_ID')?.Default).toBe(
       '/opt/ml/model',
     );
+  });
+
+  it('hosts from the top-ranked inference config of the recorded document (tgi), per instance', () => {
+    const text = readFileSync(
+      new URL(
+        '../../../fixtures/sagemaker/hub/meta-textgeneration-llama-2-13b-f.hub-content-document.json',
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const model = {
+      id: 'meta-textgeneration-llama-2-13b-f',
+      version: '4.0.0',
+      document: HubModelDocumentSchema.parse(JSON.parse(text)),
+    };
+    const hosting = planHosting(model);
+    expect(hosting).toMatchObject({
+      instanceType: 'ml.g5.12xlarge',
+      image:
+        '763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:2.1.1-tgi2.0.0-gpu-py310-cu121-ubuntu22.04',
+      networkIsolation: true,
+    });
+    expect(hosting.environment).toMatchObject({
+      HF_MODEL_ID: '/opt/ml/model',
+      MAX_TOTAL_TOKENS: '4096',
+      SM_NUM_GPUS: '4',
+    });
+    expect(planHosting(model, 'ml.g5.48xlarge').environment.SM_NUM_GPUS).toBe('8');
+  });
+
+  it('applies the recorded per-instance defaults (ml.g4dn.12xlarge: int8 on, FSDP off, 2 epochs)', () => {
+    const text = readFileSync(
+      new URL(
+        '../../../fixtures/sagemaker/hub/meta-textgeneration-llama-2-13b-f.hub-content-document.json',
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const document = HubModelDocumentSchema.parse(JSON.parse(text));
+    const model = { id: 'meta-textgeneration-llama-2-13b-f', version: '4.0.0', document };
+    const on = (instanceType: string) =>
+      planTraining(model, spec(), { kind: 'completion', acceptEula: true, instanceType }).hyperparameters;
+    expect(on('ml.g4dn.12xlarge')).toMatchObject({
+      int8_quantization: 'True',
+      enable_fsdp: 'False',
+      epoch: '2',
+    });
+    expect(on('ml.g5.24xlarge')).toMatchObject({
+      int8_quantization: 'False',
+      enable_fsdp: 'True',
+      epoch: '1',
+    });
   });
 });
 
