@@ -62,7 +62,7 @@ describe.each([false, true])('LoRA tail step (mlp: %s)', (mlp) => {
     const out = await step.session.run({ ...feeds, ...scalarFeeds, ...paramFeeds(params, true) });
     const lossAt = async (values: Record<string, Float64Array>) =>
       (
-        (await loss.session.run({ ...feeds, ...paramFeeds(values, false) })).loss?.data as Float64Array
+        (await loss.session.run({ ...feeds, ...paramFeeds(values, false) })).loss!.data as Float64Array
       )[0] as number;
     const eps = 1e-6;
     for (const p of tailParams(shape)) {
