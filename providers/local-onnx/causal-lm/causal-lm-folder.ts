@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -38,10 +38,17 @@ export interface CausalLmFolder {
 
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
 
-/** True when `dir` looks like an Optimum causal-LM export (not a classifier folder). */
+/** True when `dir` holds a Hugging Face config.json (`model_type`), not a classifier base's config. */
 export function isCausalLmFolder(dir: string): boolean {
-  const root = resolve(dir);
-  return existsSync(join(root, 'config.json')) && existsSync(join(root, 'generation_config.json'));
+  const file = join(resolve(dir), 'config.json');
+  if (!existsSync(file)) return false;
+  try {
+    return (
+      typeof (JSON.parse(readFileSync(file, 'utf8')) as { model_type?: unknown }).model_type === 'string'
+    );
+  } catch {
+    return false;
+  }
 }
 
 function refuse(root: string, message: string): never {

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { seededRandom } from '../../../src/dataset/seeded-random.js';
 import type { GenerateRequest, Generation, Model } from '../../../src/provider.js';
 import { LOCAL_PRICE } from '../local-model.js';
@@ -14,6 +17,19 @@ export interface CausalLmModelOptions {
   topK?: number;
   /** false disables the KV cache (tests and the bench baseline). @default true */
   useCache?: boolean;
+  /**
+   * Send string inputs as they are instead of as a user message through the chat template.
+   * @default true for a model fine-tuned on completion data (its training-manifest.json says so), else false
+   */
+  rawPrompts?: boolean;
+}
+
+async function trainedOnCompletions(dir: string): Promise<boolean> {
+  const file = join(dir, 'training-manifest.json');
+  if (!existsSync(file)) return false;
+  return (
+    (JSON.parse(await readFile(file, 'utf8')) as { data?: { kind?: string } }).data?.kind === 'completion'
+  );
 }
 
 export interface CausalLmModel extends Model {
@@ -29,6 +45,7 @@ export async function loadCausalLmModel(
   const folder = await loadCausalLmFolder(dir);
   const opened = await openSession(folder.modelPath, options.device ?? 'auto');
   const prompt = new ChatPrompt(folder);
+  const rawPrompts = options.rawPrompts ?? (await trainedOnCompletions(folder.dir));
   const generationConfig = folder.generation as { max_new_tokens?: number };
   const defaultMax = options.maxNewTokens ?? generationConfig.max_new_tokens ?? 256;
   return {
@@ -39,7 +56,7 @@ export async function loadCausalLmModel(
     price: LOCAL_PRICE,
     async generate(request: GenerateRequest, signal?: AbortSignal): Promise<Generation> {
       const started = performance.now();
-      const ids = prompt.encode(prompt.prompt(request.input));
+      const ids = prompt.encode(prompt.prompt(request.input, rawPrompts));
       const decoded = await decodeLoop(folder, opened, ids, {
         maxNewTokens: request.maxTokens ?? defaultMax,
         eosIds: folder.eosIds,

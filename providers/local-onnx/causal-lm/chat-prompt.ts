@@ -31,9 +31,13 @@ export class ChatPrompt {
     });
   }
 
-  /** The text a request starts from: a raw prompt as is, a chat through the template. */
-  prompt(input: string | readonly ChatMessage[]): string {
-    return typeof input === 'string' ? input : this.render(input, true);
+  /**
+   * The text a request starts from: a chat through the template; a string as a user
+   * message when there is a template (as the cloud chat models take it), else as is.
+   */
+  prompt(input: string | readonly ChatMessage[], rawStrings = false): string {
+    if (typeof input !== 'string') return this.render(input, true);
+    return rawStrings || !this.template ? input : this.render([{ role: 'user', content: input }], true);
   }
 
   encode(text: string): number[] {
