@@ -8,7 +8,10 @@ import { readSafetensors, writeSafetensors } from './safetensors-file.js';
 export interface LoraEpoch {
   epoch: number;
   trainLoss: number;
-  /** Share of training examples whose every target token is the argmax (= greedy reproduces them). */
+  /**
+   * Share of training examples whose every target token is the argmax (= greedy reproduces them):
+   * measured at each step before its update, and over the final weights when that reached 1.
+   */
   trainExact: number;
   valLoss?: number;
   valExact?: number;
