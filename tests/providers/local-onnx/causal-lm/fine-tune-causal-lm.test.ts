@@ -26,6 +26,31 @@ async function exactMatch(dir: string): Promise<number> {
 const config = (overrides: Record<string, unknown> = {}) =>
   LoraConfigSchema.parse({ device: 'cpu', ...overrides });
 
+describe.each([
+  { family: 'gpt2' as const, tied: true },
+  { family: 'llama' as const, tied: false },
+])('LoRA fine-tune of a tiny $family (tied head: $tied)', ({ family, tied }) => {
+  it('the merged model answers the trained questions greedily (≥ 90%); the base does not', async () => {
+    const base = await tinyDecoderDir({ family, shape: { tied } });
+    const work = tempDir('lora');
+    const result = await fineTuneCausalLm({
+      baseDir: base,
+      train: chatExamples(),
+      validation: [],
+      config: config(),
+      workDir: work,
+      outDir: join(work, 'model'),
+    });
+    expect(result.stoppedBy).toBe('exact-match');
+    expect(await exactMatch(base)).toBeLessThan(0.1);
+    expect(await exactMatch(join(work, 'model'))).toBeGreaterThanOrEqual(0.9);
+    const manifest = JSON.parse(await readFile(join(work, 'model', 'training-manifest.json'), 'utf8'));
+    expect(manifest.adapted).toEqual(
+      family === 'gpt2' ? ['lm_head'] : ['lm_head', 'model.layers.1.mlp.{gate,up,down}_proj'],
+    );
+  });
+});
+
 describe('LoRA fine-tune of a tiny Llama (LM head + last MLP)', () => {
   it('the merged model answers the trained questions greedily (≥ 90%); the base does not', async () => {
     const base = await tinyDecoderDir();
