@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Example } from '../../../src/dataset/example.js';
 import { PolytuneError } from '../../../src/errors.js';
-import { hashFiles, loadCausalLmFolder } from './causal-lm-folder.js';
+import { type CausalLmFolder, hashFiles, loadCausalLmFolder } from './causal-lm-folder.js';
 import { ChatPrompt } from './chat-prompt.js';
-import type { LoraEpoch } from './lora-checkpoint.js';
+import type { LoraEpoch, LoraState } from './lora-checkpoint.js';
 import type { LoraConfig } from './lora-config.js';
 import { writeMergedModel } from './lora-merge.js';
-import type { TailShape } from './lora-step-graph.js';
-import { type LoraHooks, trainLora } from './lora-trainer.js';
-import { cacheTailRows } from './tail-activations.js';
-import { planTail } from './tail-surgery.js';
+import type { TailShape, TailWeights } from './lora-step-graph.js';
+import { type LoraHooks, type TrainedLora, trainLora } from './lora-trainer.js';
+import { cacheTailRows, type TailRows } from './tail-activations.js';
+import { planTail, type TailPlan } from './tail-surgery.js';
 import { type TrainingTokens, trainingTokens } from './training-tokens.js';
 
 export interface CausalLmFineTune {
@@ -30,6 +30,75 @@ export interface CausalLmResult {
   stoppedBy: string;
   history: LoraEpoch[];
   metrics: Record<string, number>;
+}
+
+function tailOf(plan: TailPlan, config: LoraConfig): { shape: TailShape; weights: TailWeights } {
+  const shape: TailShape = {
+    hidden: plan.hidden,
+    vocab: plan.vocab,
+    intermediate: plan.intermediate,
+    rank: config.rank,
+    scale: config.alpha / config.rank,
+    eps: plan.eps,
+    mlp: plan.mlp,
+  };
+  const weights = {
+    lmHead: plan.lmHead.weight,
+    norm: plan.norm,
+    gate: plan.gate?.weight,
+    up: plan.up?.weight,
+    down: plan.down?.weight,
+  };
+  return { shape, weights };
+}
+
+function lastEpochMetrics(state: LoraState): Record<string, number> {
+  const last = state.history[state.history.length - 1];
+  const metrics: Record<string, number> = {
+    epochs: state.epoch,
+    steps: state.step,
+    trainLoss: last?.trainLoss ?? Number.NaN,
+    trainExact: last?.trainExact ?? 0,
+  };
+  if (last?.valLoss !== undefined) metrics.valLoss = last.valLoss;
+  if (last?.valExact !== undefined) metrics.valExact = last.valExact;
+  return metrics;
+}
+
+/** How the model was made: base and data hashes, hyperparameters, device, per-epoch losses. */
+async function trainingManifest(
+  folder: CausalLmFolder,
+  plan: TailPlan,
+  data: { kind?: string; train: TrainingTokens[]; validation: TrainingTokens[]; trainRows: TailRows[] },
+  hyperparameters: Record<string, unknown>,
+  trained: TrainedLora,
+): Promise<Record<string, unknown>> {
+  const dataHash = createHash('sha256')
+    .update(JSON.stringify([data.train, data.validation].map((s) => s.map((t) => [t.ids, t.target]))))
+    .digest('hex');
+  return {
+    kind: 'causal-lm-lora',
+    base: {
+      dir: folder.dir,
+      modelType: folder.modelType,
+      sha256: await hashFiles(['model.onnx', 'model.onnx_data'].map((f) => join(folder.dir, f))),
+    },
+    data: {
+      kind: data.kind,
+      sha256: dataHash,
+      trainSequences: data.train.length,
+      validationSequences: data.validation.length,
+      trainTargetTokens: data.trainRows.reduce((n, r) => n + r.count, 0),
+    },
+    hyperparameters,
+    adapted: plan.mlp
+      ? ['lm_head', `model.layers.${folder.layers - 1}.mlp.{gate,up,down}_proj`]
+      : ['lm_head'],
+    device: trained.device,
+    ...(trained.fallbackReason ? { cudaFallback: trained.fallbackReason } : {}),
+    stoppedBy: trained.stoppedBy,
+    losses: trained.state.history,
+  };
 }
 
 function tokensOf(
@@ -76,22 +145,7 @@ export async function fineTuneCausalLm(job: CausalLmFineTune): Promise<CausalLmR
   await job.hooks?.onLog?.(
     `cached the frozen prefix for ${train.length + validation.length} sequences in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  const shape: TailShape = {
-    hidden: plan.hidden,
-    vocab: plan.vocab,
-    intermediate: plan.intermediate,
-    rank: job.config.rank,
-    scale: job.config.alpha / job.config.rank,
-    eps: plan.eps,
-    mlp: plan.mlp,
-  };
-  const weights = {
-    lmHead: plan.lmHead.weight,
-    norm: plan.norm,
-    gate: plan.gate?.weight,
-    up: plan.up?.weight,
-    down: plan.down?.weight,
-  };
+  const { shape, weights } = tailOf(plan, job.config);
   const trained = await trainLora({
     shape,
     weights,
@@ -101,39 +155,15 @@ export async function fineTuneCausalLm(job: CausalLmFineTune): Promise<CausalLmR
     checkpointDir: join(job.workDir, 'checkpoint'),
     hooks: job.hooks,
   });
-  const last = trained.state.history[trained.state.history.length - 1];
-  const metrics: Record<string, number> = {
-    epochs: trained.state.epoch,
-    steps: trained.state.step,
-    trainLoss: last?.trainLoss ?? Number.NaN,
-    trainExact: last?.trainExact ?? 0,
-  };
-  if (last?.valLoss !== undefined) metrics.valLoss = last.valLoss;
-  if (last?.valExact !== undefined) metrics.valExact = last.valExact;
-  const dataHash = createHash('sha256')
-    .update(JSON.stringify([train, validation].map((s) => s.map((t) => [t.ids, t.target]))))
-    .digest('hex');
-  await writeMergedModel(folder, plan, shape, trained.state.params, job.outDir, {
-    kind: 'causal-lm-lora',
-    base: {
-      dir: folder.dir,
-      modelType: folder.modelType,
-      sha256: await hashFiles(['model.onnx', 'model.onnx_data'].map((f) => join(folder.dir, f))),
-    },
-    data: {
-      sha256: dataHash,
-      trainSequences: train.length,
-      validationSequences: validation.length,
-      trainTargetTokens: trainRows.reduce((n, r) => n + r.count, 0),
-    },
-    hyperparameters: { ...job.config, targets },
-    adapted: plan.mlp
-      ? ['lm_head', `model.layers.${folder.layers - 1}.mlp.{gate,up,down}_proj`]
-      : ['lm_head'],
-    device: trained.device,
-    ...(trained.fallbackReason ? { cudaFallback: trained.fallbackReason } : {}),
-    stoppedBy: trained.stoppedBy,
-    losses: trained.state.history,
-  });
+  const data = { kind: job.train[0]?.kind, train, validation, trainRows };
+  await writeMergedModel(
+    folder,
+    plan,
+    shape,
+    trained.state.params,
+    job.outDir,
+    await trainingManifest(folder, plan, data, { ...job.config, targets }, trained),
+  );
+  const metrics = lastEpochMetrics(trained.state);
   return { device: trained.device, stoppedBy: trained.stoppedBy, history: trained.state.history, metrics };
 }

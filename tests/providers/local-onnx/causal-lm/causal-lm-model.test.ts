@@ -86,4 +86,13 @@ describe('generation', () => {
     }
     await model.close?.();
   });
+
+  it('sends a string as a user message through the template, or raw for a model tuned on completions', async () => {
+    const dir = await tinyDecoderDir();
+    const chat = await loadCausalLmModel(dir, { device: 'cpu' });
+    expect((await chat.generate({ input: 'the river', maxTokens: 1 })).usage?.inputTokens).toBe(7); // <|im_start|> user the river <|im_end|> <|im_start|> assistant
+    await writeFile(join(dir, 'training-manifest.json'), JSON.stringify({ data: { kind: 'completion' } }));
+    const completion = await loadCausalLmModel(dir, { device: 'cpu' });
+    expect((await completion.generate({ input: 'the river', maxTokens: 1 })).usage?.inputTokens).toBe(2);
+  });
 });
