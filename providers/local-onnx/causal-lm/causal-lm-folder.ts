@@ -79,7 +79,7 @@ function checkGraph(root: string, model: ModelProto): { layers: number; hasPosit
   const pasts = inputs.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
   if (pasts === 0) missing.push('past_key_values.N.key/value (export with --task text-generation-with-past)');
   for (let i = 0; i < pasts; i++) {
-    for (const name of [`past_key_values.${i}.value`]) if (!inputs.includes(name)) missing.push(name);
+    if (!inputs.includes(`past_key_values.${i}.value`)) missing.push(`past_key_values.${i}.value`);
     for (const name of [`present.${i}.key`, `present.${i}.value`])
       if (!outputs.includes(name)) missing.push(name);
   }

@@ -192,7 +192,7 @@ export function buildLoraStepGraph(
   const dtype = options.dtype ?? 'float32';
   const g = new GraphBuilder('tail/');
   const t = new TailGraph(g, shape, dtype);
-  g.input('x', dtype, ['rows', shape.mlp ? shape.hidden : shape.hidden]);
+  g.input('x', dtype, ['rows', shape.hidden]);
   if (shape.mlp) g.input('h', dtype, ['rows', shape.hidden]);
   g.input('target', 'int64', ['rows']);
   g.input('weight', dtype, ['rows']);

@@ -1,11 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
 /**
- * The safetensors format (https://huggingface.co/docs/safetensors/index, read 2026-12-06):
- * an 8-byte little-endian header length, a JSON header
- * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__: {string: string}}`,
- * then the raw little-endian tensor bytes. Only F32 is written here (LoRA factors).
- * No maintained npm package writes it from Node without a native or WASM build.
+ * The safetensors format, as the reference crate documents it
+ * (https://docs.rs/crate/safetensors/0.3.1/source/ and
+ * https://docs.rs/safetensors/latest/safetensors/tensor/index.html, read 2026-12-06):
+ * an 8-byte unsigned header length, a JSON header `{name: {dtype, shape, data_offsets:
+ * [begin, end]}, __metadata__: {string: string}}`, then the tensor bytes, little-endian,
+ * C order. Only F32 is written here (LoRA factors). No npm package for it was found in
+ * the registry lists this project searches, so it is written here, with a read-back test.
  */
 export interface NamedTensor {
   dims: number[];
