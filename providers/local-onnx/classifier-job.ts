@@ -2,7 +2,7 @@ import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
 import type { Issue } from '../../src/provider.js';
 import { ClassifierConfigSchema } from './fine-tune-classifier.js';
-import { givenKeys, type ParsedLocalOnnxSettings, parseExtra } from './local-onnx-settings.js';
+import { givenKeys, type ParsedLocalOnnxSettings, parseExtra } from './local-onnx-options.js';
 
 /** Plan checks for a classifier job (the embedded GloVe base or a classifier base folder). */
 export function validateClassifierJob(stats: DatasetStats, spec: JobSpec): Issue[] {

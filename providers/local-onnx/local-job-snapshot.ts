@@ -4,7 +4,7 @@ import { mapRawState } from '../../src/jobs/job-state.js';
 import type { JobRef, JobSnapshot } from '../../src/provider.js';
 import type { LocalJobLauncher } from './local-job-launcher.js';
 import { jobPaths, LOCAL_STATE_TABLE, readJob, readStatus } from './local-job-store.js';
-import { LOCAL_ONNX_ID } from './local-onnx-settings.js';
+import { LOCAL_ONNX_ID } from './local-onnx-options.js';
 
 export function localCost(kind: 'estimate' | 'actual'): CostEstimate {
   return {

@@ -33,9 +33,9 @@ import {
   type ParsedLocalOnnxSettings,
   parseLocalOnnxSettings,
   resolveBaseDir,
-} from './local-onnx-settings.js';
+} from './local-onnx-options.js';
 
-export { LOCAL_ONNX_ID, type LocalOnnxSettings, LocalOnnxSettingsSchema } from './local-onnx-settings.js';
+export { LOCAL_ONNX_ID, type LocalOnnxSettings, LocalOnnxSettingsSchema } from './local-onnx-options.js';
 
 export interface LocalOnnxProvider extends Provider {
   /** Resolves when an in-process job of this provider ends (tests, SDK callers). */

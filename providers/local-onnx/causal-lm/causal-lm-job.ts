@@ -1,7 +1,7 @@
 import type { DatasetStats } from '../../../src/dataset/dataset-stats.js';
 import type { JobSpec } from '../../../src/jobs/job-spec.js';
 import type { Issue } from '../../../src/provider.js';
-import { type ParsedLocalOnnxSettings, parseExtra } from '../local-onnx-settings.js';
+import { type ParsedLocalOnnxSettings, parseExtra } from '../local-onnx-options.js';
 import { LoraConfigSchema } from './lora-config.js';
 
 /** Plan checks for LoRA on a causal-LM export: SFT on chat or completion data. */
