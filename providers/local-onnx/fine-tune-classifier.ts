@@ -150,13 +150,16 @@ function logSoftmaxRows(logits: Float32Array, classes: number): Float32Array {
   return out;
 }
 
-/**
- * The whole local fine-tune: grow the vocabulary, compute (cached) base
- * features, train the head and the word-count part with checkpoints in
- * `workDir`, choose the mix weight on validation, export one merged model to
- * `outDir`. Re-running with the same `workDir` resumes where it stopped.
- */
-export async function fineTuneClassifier(args: {
+interface ClassifierRun {
+  args: FineTuneArgs;
+  labels: string[];
+  trainLabels: Int32Array;
+  valLabels: Int32Array;
+  validationCount: number;
+  device: ResolvedDevice;
+}
+
+interface FineTuneArgs {
   base: BaseModel;
   train: readonly LabelledText[];
   validation: readonly LabelledText[];
@@ -165,8 +168,11 @@ export async function fineTuneClassifier(args: {
   outDir: string;
   cacheDir: string;
   hooks?: FineTuneHooks;
-}): Promise<ClassifierManifest> {
-  const { config, hooks = {} } = args;
+}
+
+/** Labels, sorted; and a validation split held out of training when none was given. */
+function labelledSplits(args: FineTuneArgs) {
+  const { config } = args;
   if (args.train.length === 0)
     throw new PolytuneError('INVALID_INPUT', 'The training split is empty.', {
       hint: 'Prepare a dataset with classification examples.',
@@ -176,9 +182,7 @@ export async function fineTuneClassifier(args: {
     throw new PolytuneError(
       'INVALID_INPUT',
       `A classifier needs at least 2 labels; the training split has ${labels.length}.`,
-      {
-        hint: 'Check the label column of the dataset.',
-      },
+      { hint: 'Check the label column of the dataset.' },
     );
   }
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -193,146 +197,130 @@ export async function fineTuneClassifier(args: {
     validation = train.filter((_, i) => held.has(i));
     train = train.filter((_, i) => !held.has(i));
   }
-  await mkdir(args.workDir, { recursive: true });
-  await mkdir(args.outDir, { recursive: true });
+  return { labels, labelIndex, train, validation };
+}
 
-  // 1. Vocabulary: the training set's words the base lacks.
+/** The training set's words the base lacks, added to its vocabulary. */
+async function grownBase(args: FineTuneArgs, train: readonly LabelledText[]) {
   let base = args.base;
   let added = { withVector: 0, withoutVector: 0 };
-  if (config.addWords) {
-    const counts = new Map<string, number>();
-    for (const e of train) for (const w of wordsOf(base, e.text)) counts.set(w, (counts.get(w) ?? 0) + 1);
-    const words = [...counts].filter(([, n]) => n >= config.minWordCount).map(([w]) => w);
-    const ext = await extendVocabulary(base, words);
-    base = ext.base;
-    added = { withVector: ext.withVector.length, withoutVector: ext.withoutVector.length };
-    await hooks.onLog?.(
-      `vocabulary: +${added.withVector} words with vectors, +${added.withoutVector} for word counts only`,
-      added,
-    );
-  }
+  if (!args.config.addWords) return { base, added };
+  const counts = new Map<string, number>();
+  for (const e of train) for (const w of wordsOf(base, e.text)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const words = [...counts].filter(([, n]) => n >= args.config.minWordCount).map(([w]) => w);
+  const ext = await extendVocabulary(base, words);
+  base = ext.base;
+  added = { withVector: ext.withVector.length, withoutVector: ext.withoutVector.length };
+  await args.hooks?.onLog?.(
+    `vocabulary: +${added.withVector} words with vectors, +${added.withoutVector} for word counts only`,
+    added,
+  );
+  return { base, added };
+}
 
-  // 2. Frozen base features, cached by content hash.
-  const trainRun = await cachedFeatures(
-    base,
-    train.map((e) => e.text),
-    args.cacheDir,
-    config.device,
-  );
-  const valRun = await cachedFeatures(
-    base,
-    validation.map((e) => e.text),
-    args.cacheDir,
-    trainRun.cached ? config.device : trainRun.device,
-  );
-  let device: ResolvedDevice = trainRun.cached ? valRun.device : trainRun.device;
-  await hooks.onLog?.(
-    `features: ${train.length} train + ${validation.length} validation texts${trainRun.cached ? ' (cached)' : ''}`,
-  );
-  const trainLabels = Int32Array.from(train.map((e) => labelIndex.get(e.label) as number));
-  const valLabels = Int32Array.from(validation.map((e) => labelIndex.get(e.label) as number));
-
-  const runPhase = async (
-    phase: 'head' | 'word-counts',
-    x: Features,
-    vx: Features,
-    options: Parameters<typeof trainHead>[4],
-  ): Promise<TrainedHead> => {
-    const doneFile = join(args.workDir, `${phase}.done.json`);
-    if (existsSync(doneFile)) return loadHead(JSON.parse(await readFile(doneFile, 'utf8')) as StoredHead);
-    const ckptFile = join(args.workDir, `${phase}.checkpoint.json`);
-    const checkpoint = existsSync(ckptFile)
-      ? loadCheckpoint(JSON.parse(await readFile(ckptFile, 'utf8')))
-      : undefined;
-    if (checkpoint) await hooks.onLog?.(`${phase}: resuming after epoch ${checkpoint.epoch}`);
-    const head = await trainHead(
-      x,
-      trainLabels,
-      validation.length > 0 ? { x: vx, labels: valLabels } : undefined,
-      labels.length,
-      options,
-      {
-        device: config.device === 'auto' ? device : config.device,
-        checkpoint,
-        onDevice: (d, reason) => {
-          device = d;
-          if (reason) void hooks.onLog?.(`CUDA unavailable, training on CPU (${reason})`);
-        },
-        saveCheckpoint: (c) => writeJsonAtomic(ckptFile, storeCheckpoint(c)),
-        onEpoch: (m) => hooks.onEpoch?.(phase, m),
-        shouldStop: hooks.shouldStop,
+/** Trains one phase (head or word counts), resuming from its checkpoint; a finished phase is read back. */
+async function runPhase(
+  run: ClassifierRun,
+  phase: 'head' | 'word-counts',
+  x: Features,
+  vx: Features,
+  options: Parameters<typeof trainHead>[4],
+): Promise<TrainedHead> {
+  const { args } = run;
+  const hooks = args.hooks ?? {};
+  const doneFile = join(args.workDir, `${phase}.done.json`);
+  if (existsSync(doneFile)) return loadHead(JSON.parse(await readFile(doneFile, 'utf8')) as StoredHead);
+  const ckptFile = join(args.workDir, `${phase}.checkpoint.json`);
+  const checkpoint = existsSync(ckptFile)
+    ? loadCheckpoint(JSON.parse(await readFile(ckptFile, 'utf8')))
+    : undefined;
+  if (checkpoint) await hooks.onLog?.(`${phase}: resuming after epoch ${checkpoint.epoch}`);
+  const head = await trainHead(
+    x,
+    run.trainLabels,
+    run.validationCount > 0 ? { x: vx, labels: run.valLabels } : undefined,
+    run.labels.length,
+    options,
+    {
+      device: args.config.device === 'auto' ? run.device : args.config.device,
+      checkpoint,
+      onDevice: (d, reason) => {
+        run.device = d;
+        if (reason) void hooks.onLog?.(`CUDA unavailable, training on CPU (${reason})`);
       },
-    );
-    await writeJsonAtomic(doneFile, storeHead(head));
-    return head;
-  };
+      saveCheckpoint: (c) => writeJsonAtomic(ckptFile, storeCheckpoint(c)),
+      onEpoch: (m) => hooks.onEpoch?.(phase, m),
+      shouldStop: hooks.shouldStop,
+    },
+  );
+  await writeJsonAtomic(doneFile, storeHead(head));
+  return head;
+}
 
-  // 3. The head on pooled features.
-  const head = await runPhase('head', trainRun.features, valRun.features, {
-    hidden: config.hidden,
+type WordCounts = {
+  head: TrainedHead;
+  vocabulary: ReturnType<typeof buildWordCountVocabulary>;
+  weight: number;
+};
+
+/** The TF-IDF word-count part, and its weight in the mix chosen on validation. */
+async function trainWordCounts(
+  run: ClassifierRun,
+  base: BaseModel,
+  texts: { train: readonly LabelledText[]; validation: readonly LabelledText[] },
+  headVal: Float32Array,
+  metrics: Record<string, number>,
+): Promise<WordCounts> {
+  const { config } = run.args;
+  const trainDocs = texts.train.map((e) => encodeText(base, e.text));
+  const valDocs = texts.validation.map((e) => encodeText(base, e.text));
+  const unk = base.tokenizerJson.model.vocab[base.tokenizerJson.model.unk_token];
+  const vocabulary = buildWordCountVocabulary(
+    trainDocs,
+    new Set([base.config.padId, ...(unk === undefined ? [] : [unk])]),
+  );
+  const wvx = wordCountFeatures(valDocs, vocabulary);
+  const wordHead = await runPhase(run, 'word-counts', wordCountFeatures(trainDocs, vocabulary), wvx, {
+    hidden: 0,
     epochs: config.epochs,
     batchSize: config.batchSize,
-    learningRate: config.learningRate,
-    weightDecay: config.weightDecay,
+    learningRate: config.wordCountLearningRate,
+    weightDecay: 0,
     warmupFraction: config.warmupFraction,
     patience: config.patience,
     seed: config.seed,
-    standardize: true,
+    standardize: false,
   });
-  const headVal = logSoftmaxRows(await headLogits(head, valRun.features, device), labels.length);
-  const metrics: Record<string, number> = {
-    headValAccuracy: accuracyOf(headVal, valLabels, labels.length),
-    headBestEpoch: head.bestEpoch,
-  };
-
-  // 4. The TF-IDF word-count part and its weight, chosen on validation.
-  let wordCounts:
-    | { head: TrainedHead; vocabulary: ReturnType<typeof buildWordCountVocabulary>; weight: number }
-    | undefined;
-  if (config.wordCounts && validation.length > 0) {
-    const trainDocs = train.map((e) => encodeText(base, e.text));
-    const valDocs = validation.map((e) => encodeText(base, e.text));
-    const unk = base.tokenizerJson.model.vocab[base.tokenizerJson.model.unk_token];
-    const vocabulary = buildWordCountVocabulary(
-      trainDocs,
-      new Set([base.config.padId, ...(unk === undefined ? [] : [unk])]),
-    );
-    const wx = wordCountFeatures(trainDocs, vocabulary);
-    const wvx = wordCountFeatures(valDocs, vocabulary);
-    const wordHead = await runPhase('word-counts', wx, wvx, {
-      hidden: 0,
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      learningRate: config.wordCountLearningRate,
-      weightDecay: 0,
-      warmupFraction: config.warmupFraction,
-      patience: config.patience,
-      seed: config.seed,
-      standardize: false,
-    });
-    const wordVal = logSoftmaxRows(await headLogits(wordHead, wvx, device), labels.length);
-    let bestWeight = 0;
-    let bestAccuracy = metrics.headValAccuracy as number;
-    const mixed = new Float32Array(headVal.length);
-    for (let step = 1; step <= 16; step++) {
-      const w = step * 0.05;
-      for (let i = 0; i < mixed.length; i++)
-        mixed[i] = (1 - w) * (headVal[i] as number) + w * (wordVal[i] as number);
-      const acc = accuracyOf(mixed, valLabels, labels.length);
-      if (acc > bestAccuracy + 1e-9) {
-        bestAccuracy = acc;
-        bestWeight = w;
-      }
+  const classes = run.labels.length;
+  const wordVal = logSoftmaxRows(await headLogits(wordHead, wvx, run.device), classes);
+  let bestWeight = 0;
+  let bestAccuracy = metrics.headValAccuracy as number;
+  const mixed = new Float32Array(headVal.length);
+  for (let step = 1; step <= 16; step++) {
+    const w = step * 0.05;
+    for (let i = 0; i < mixed.length; i++)
+      mixed[i] = (1 - w) * (headVal[i] as number) + w * (wordVal[i] as number);
+    const acc = accuracyOf(mixed, run.valLabels, classes);
+    if (acc > bestAccuracy + 1e-9) {
+      bestAccuracy = acc;
+      bestWeight = w;
     }
-    metrics.wordCountValAccuracy = accuracyOf(wordVal, valLabels, labels.length);
-    metrics.wordCountWeight = bestWeight;
-    metrics.valAccuracy = bestAccuracy;
-    wordCounts = { head: wordHead, vocabulary, weight: bestWeight };
-  } else {
-    metrics.valAccuracy = metrics.headValAccuracy as number;
   }
+  metrics.wordCountValAccuracy = accuracyOf(wordVal, run.valLabels, classes);
+  metrics.wordCountWeight = bestWeight;
+  metrics.valAccuracy = bestAccuracy;
+  return { head: wordHead, vocabulary, weight: bestWeight };
+}
 
-  // 5. One merged file + tokenizer + manifest.
+/** One merged file + tokenizer + manifest in `outDir`. */
+async function exportClassifier(
+  run: ClassifierRun,
+  base: BaseModel,
+  parts: { head: TrainedHead; wordCounts?: WordCounts; added: ClassifierManifest['addedWords'] },
+  metrics: Record<string, number>,
+): Promise<ClassifierManifest> {
+  const { args, labels } = run;
+  const { head, wordCounts } = parts;
   const merged = buildMergedModel({
     base,
     head,
@@ -349,9 +337,9 @@ export async function fineTuneClassifier(args: {
     tokenizer: 'tokenizer.json',
     labels,
     base: { name: base.config.name, dir: args.base.dir, id: args.base.id },
-    device,
-    config,
-    addedWords: added,
+    device: run.device,
+    config: args.config,
+    addedWords: parts.added,
     wordCountWeight: wordCounts?.weight ?? 0,
     metrics,
     history: { head: head.history, wordCounts: wordCounts?.head.history ?? [] },
@@ -361,4 +349,64 @@ export async function fineTuneClassifier(args: {
     `${JSON.stringify({ ...manifest, inputs: base.config.inputs, padId: base.config.padId, maxLength: base.config.maxLength }, null, 2)}\n`,
   );
   return manifest;
+}
+
+/**
+ * The whole local fine-tune: grow the vocabulary, compute (cached) base
+ * features, train the head and the word-count part with checkpoints in
+ * `workDir`, choose the mix weight on validation, export one merged model to
+ * `outDir`. Re-running with the same `workDir` resumes where it stopped.
+ */
+export async function fineTuneClassifier(args: FineTuneArgs): Promise<ClassifierManifest> {
+  const { config, hooks = {} } = args;
+  const { labels, labelIndex, train, validation } = labelledSplits(args);
+  await mkdir(args.workDir, { recursive: true });
+  await mkdir(args.outDir, { recursive: true });
+  const { base, added } = await grownBase(args, train);
+  // Frozen base features, cached by content hash.
+  const trainRun = await cachedFeatures(
+    base,
+    train.map((e) => e.text),
+    args.cacheDir,
+    config.device,
+  );
+  const valRun = await cachedFeatures(
+    base,
+    validation.map((e) => e.text),
+    args.cacheDir,
+    trainRun.cached ? config.device : trainRun.device,
+  );
+  await hooks.onLog?.(
+    `features: ${train.length} train + ${validation.length} validation texts${trainRun.cached ? ' (cached)' : ''}`,
+  );
+  const run: ClassifierRun = {
+    args,
+    labels,
+    trainLabels: Int32Array.from(train.map((e) => labelIndex.get(e.label) as number)),
+    valLabels: Int32Array.from(validation.map((e) => labelIndex.get(e.label) as number)),
+    validationCount: validation.length,
+    device: trainRun.cached ? valRun.device : trainRun.device,
+  };
+  const head = await runPhase(run, 'head', trainRun.features, valRun.features, {
+    hidden: config.hidden,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    weightDecay: config.weightDecay,
+    warmupFraction: config.warmupFraction,
+    patience: config.patience,
+    seed: config.seed,
+    standardize: true,
+  });
+  const headVal = logSoftmaxRows(await headLogits(head, valRun.features, run.device), labels.length);
+  const metrics: Record<string, number> = {
+    headValAccuracy: accuracyOf(headVal, run.valLabels, labels.length),
+    headBestEpoch: head.bestEpoch,
+  };
+  const wordCounts =
+    config.wordCounts && validation.length > 0
+      ? await trainWordCounts(run, base, { train, validation }, headVal, metrics)
+      : undefined;
+  if (!wordCounts) metrics.valAccuracy = metrics.headValAccuracy as number;
+  return exportClassifier(run, base, { head, wordCounts, added }, metrics);
 }

@@ -181,6 +181,62 @@ async function runForward(
   return out;
 }
 
+interface HeadState {
+  params: Record<string, Float32Array>;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+  /** The step being taken (1-based), for AdamW's bias correction. */
+  step: number;
+}
+
+/** One train step on `rows` of `x`: assembles the batch, runs the graph, replaces the state in place. */
+async function headStep(
+  session: ort.InferenceSession,
+  specs: ReturnType<typeof headParams>,
+  batch: {
+    x: Features;
+    trainLabels: Int32Array;
+    rows: number[];
+    classes: number;
+    bx: Float32Array;
+    by: Float32Array;
+  },
+  state: HeadState,
+  lr: number,
+  adamw: typeof DEFAULT_ADAMW,
+): Promise<{ loss: number; correct: number }> {
+  const { x, rows, classes, bx, by } = batch;
+  const n = rows.length;
+  by.fill(0);
+  const labels = new Int32Array(n);
+  rows.forEach((row, i) => {
+    bx.set(x.data.subarray(row * x.dim, (row + 1) * x.dim), i * x.dim);
+    labels[i] = batch.trainLabels[row] as number;
+    by[i * classes + (labels[i] as number)] = 1;
+  });
+  const feeds: Record<string, ort.Tensor> = {
+    x: new ort.Tensor('float32', bx.subarray(0, n * x.dim), [n, x.dim]),
+    y: new ort.Tensor('float32', by.subarray(0, n * classes), [n, classes]),
+    lr: new ort.Tensor('float32', Float32Array.of(lr), []),
+    bc1: new ort.Tensor('float32', Float32Array.of(1 - adamw.beta1 ** state.step), []),
+    bc2: new ort.Tensor('float32', Float32Array.of(1 - adamw.beta2 ** state.step), []),
+  };
+  for (const p of specs) {
+    feeds[p.name] = new ort.Tensor('float32', state.params[p.name] as Float32Array, p.dims);
+    feeds[`${p.name}.m`] = new ort.Tensor('float32', state.m[p.name] as Float32Array, p.dims);
+    feeds[`${p.name}.v`] = new ort.Tensor('float32', state.v[p.name] as Float32Array, p.dims);
+  }
+  const out = await session.run(feeds);
+  // New records, not in-place updates: a checkpoint or best-epoch snapshot may hold the old ones.
+  state.params = Object.fromEntries(specs.map((p) => [p.name, out[`${p.name}.next`]?.data as Float32Array]));
+  state.m = Object.fromEntries(specs.map((p) => [p.name, out[`${p.name}.m.next`]?.data as Float32Array]));
+  state.v = Object.fromEntries(specs.map((p) => [p.name, out[`${p.name}.v.next`]?.data as Float32Array]));
+  return {
+    loss: Number(out.loss?.data[0]),
+    correct: lossAndAccuracy(out.logits?.data as Float32Array, labels, classes).correct,
+  };
+}
+
 /**
  * Trains a head with the train-step graph: seeded shuffling, mini-batches,
  * warm-up + cosine decay, early stopping on validation loss, a checkpoint
@@ -234,42 +290,21 @@ export async function trainHead(
         if (hooks.shouldStop && (await hooks.shouldStop())) throw new TrainingStopped();
         const from = s * options.batchSize;
         const n = Math.min(options.batchSize, x.count - from);
-        by.fill(0);
-        const labels = new Int32Array(n);
-        for (let i = 0; i < n; i++) {
-          const row = order[from + i] as number;
-          bx.set(x.data.subarray(row * x.dim, (row + 1) * x.dim), i * x.dim);
-          labels[i] = trainLabels[row] as number;
-          by[i * classes + (labels[i] as number)] = 1;
-        }
-        globalStep += 1;
-        lr = learningRateAt(globalStep - 1, totalSteps, options.learningRate, options.warmupFraction);
-        const feeds: Record<string, ort.Tensor> = {
-          x: new ort.Tensor('float32', bx.subarray(0, n * x.dim), [n, x.dim]),
-          y: new ort.Tensor('float32', by.subarray(0, n * classes), [n, classes]),
-          lr: new ort.Tensor('float32', Float32Array.of(lr), []),
-          bc1: new ort.Tensor('float32', Float32Array.of(1 - adamw.beta1 ** globalStep), []),
-          bc2: new ort.Tensor('float32', Float32Array.of(1 - adamw.beta2 ** globalStep), []),
-        };
-        for (const p of specs) {
-          feeds[p.name] = new ort.Tensor('float32', params[p.name] as Float32Array, p.dims);
-          feeds[`${p.name}.m`] = new ort.Tensor('float32', m[p.name] as Float32Array, p.dims);
-          feeds[`${p.name}.v`] = new ort.Tensor('float32', v[p.name] as Float32Array, p.dims);
-        }
-        const out = await step.session.run(feeds);
-        const nextParams: Record<string, Float32Array> = {};
-        const nextM: Record<string, Float32Array> = {};
-        const nextV: Record<string, Float32Array> = {};
-        for (const p of specs) {
-          nextParams[p.name] = out[`${p.name}.next`]?.data as Float32Array;
-          nextM[p.name] = out[`${p.name}.m.next`]?.data as Float32Array;
-          nextV[p.name] = out[`${p.name}.v.next`]?.data as Float32Array;
-        }
-        params = nextParams;
-        m = nextM;
-        v = nextV;
-        lossSum += Number(out.loss?.data[0]) * n;
-        correct += lossAndAccuracy(out.logits?.data as Float32Array, labels, classes).correct;
+        const rows = Array.from({ length: n }, (_, i) => order[from + i] as number);
+        const state = { params, m, v, step: globalStep + 1 };
+        lr = learningRateAt(globalStep, totalSteps, options.learningRate, options.warmupFraction);
+        const result = await headStep(
+          step.session,
+          specs,
+          { x, trainLabels, rows, classes, bx, by },
+          state,
+          lr,
+          adamw,
+        );
+        ({ params, m, v } = state);
+        globalStep = state.step;
+        lossSum += result.loss * n;
+        correct += result.correct;
       }
       const metrics: EpochMetrics = {
         epoch,

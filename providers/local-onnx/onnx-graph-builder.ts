@@ -259,6 +259,26 @@ export class GraphBuilder {
     return outNames;
   }
 
+  /** Adds a node under a given node name (exported models name nodes by module path, e.g. `/lm_head/MatMul`). */
+  namedNode(
+    nodeName: string,
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+  ): string {
+    const out = `${nodeName}_output_0`;
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        name: nodeName,
+        input: [...inputs],
+        output: [out],
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
+    return out;
+  }
+
   /** Adds a single-output node; `out` names the output (else a generated name). */
   node(
     opType: string,

@@ -62,6 +62,41 @@ export interface AdamWOptions {
 export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 };
 
 /**
+ * AdamW for one parameter: reads `p`, `p.m`, `p.v`, `lr`, `bc1`, `bc2` and writes
+ * `p.next`, `p.m.next`, `p.v.next` (the caller declares those inputs and outputs).
+ */
+export function addAdamWUpdate(
+  g: GraphBuilder,
+  p: ParamSpec,
+  grad: string,
+  adamw: AdamWOptions,
+  dtype: FloatType,
+): void {
+  const c = (v: number) => g.scalar(v, dtype);
+  const m = g.node(
+    'Add',
+    [g.node('Mul', [`${p.name}.m`, c(adamw.beta1)]), g.node('Mul', [grad, c(1 - adamw.beta1)])],
+    {},
+    `${p.name}.m.next`,
+  );
+  const v = g.node(
+    'Add',
+    [
+      g.node('Mul', [`${p.name}.v`, c(adamw.beta2)]),
+      g.node('Mul', [g.node('Mul', [grad, grad]), c(1 - adamw.beta2)]),
+    ],
+    {},
+    `${p.name}.v.next`,
+  );
+  const mHat = g.node('Div', [m, 'bc1']);
+  const vHat = g.node('Div', [v, 'bc2']);
+  let update = g.node('Div', [mHat, g.node('Add', [g.node('Sqrt', [vHat]), c(adamw.epsilon)])]);
+  if (p.decay && adamw.weightDecay > 0)
+    update = g.node('Add', [update, g.node('Mul', [p.name, c(adamw.weightDecay)])]);
+  g.node('Sub', [p.name, g.node('Mul', [update, 'lr'])], {}, `${p.name}.next`);
+}
+
+/**
  * One training step as a graph: forward, mean softmax cross-entropy, the
  * hand-written backward pass, and the AdamW update.
  *
@@ -80,9 +115,9 @@ export function buildTrainStepGraph(
   const c = (v: number) => g.scalar(v, dtype);
   const x = g.input('x', dtype, ['batch', shape.inputDim]);
   const y = g.input('y', dtype, ['batch', shape.classes]);
-  const lr = g.input('lr', dtype, []);
-  const bc1 = g.input('bc1', dtype, []);
-  const bc2 = g.input('bc2', dtype, []);
+  g.input('lr', dtype, []);
+  g.input('bc1', dtype, []);
+  g.input('bc2', dtype, []);
   const params = headParams(shape);
   for (const p of params) {
     g.input(p.name, dtype, p.dims);
@@ -127,27 +162,7 @@ export function buildTrainStepGraph(
   for (const p of params) {
     const grad = grads.get(p.name) as string;
     if (options.exposeGradients) g.node('Identity', [grad], {}, `${p.name}.grad`);
-    const m = g.node(
-      'Add',
-      [g.node('Mul', [`${p.name}.m`, c(adamw.beta1)]), g.node('Mul', [grad, c(1 - adamw.beta1)])],
-      {},
-      `${p.name}.m.next`,
-    );
-    const v = g.node(
-      'Add',
-      [
-        g.node('Mul', [`${p.name}.v`, c(adamw.beta2)]),
-        g.node('Mul', [g.node('Mul', [grad, grad]), c(1 - adamw.beta2)]),
-      ],
-      {},
-      `${p.name}.v.next`,
-    );
-    const mHat = g.node('Div', [m, bc1]);
-    const vHat = g.node('Div', [v, bc2]);
-    let update = g.node('Div', [mHat, g.node('Add', [g.node('Sqrt', [vHat]), c(adamw.epsilon)])]);
-    if (p.decay && adamw.weightDecay > 0)
-      update = g.node('Add', [update, g.node('Mul', [p.name, c(adamw.weightDecay)])]);
-    g.node('Sub', [p.name, g.node('Mul', [update, lr])], {}, `${p.name}.next`);
+    addAdamWUpdate(g, p, grad, adamw, dtype);
   }
 
   g.output('loss', dtype, []);

@@ -116,7 +116,12 @@ describe("the cookbook's format checks", () => {
   });
 
   it('an explicitly requested provider that cannot take the kind is an error', async () => {
-    const report = await checkDataset(TOY, { compilers, providers: ['local-onnx'] });
+    // local-onnx takes chat, completion and classification (LoRA on a causal LM), not preference pairs.
+    const pairs = await temp('pairs.jsonl', [
+      { prompt: 'Say hi', chosen: 'hi', rejected: 'go away' },
+      { prompt: 'Say bye', chosen: 'bye', rejected: 'no' },
+    ]);
+    const report = await checkDataset(pairs, { compilers, providers: ['local-onnx'] });
     expect(report.issues).toContainEqual(
       expect.objectContaining({ code: 'unsupported_kind', severity: 'error' }),
     );

@@ -135,7 +135,10 @@ describe('local-onnx compiler', () => {
       label: 'card_arrival',
     });
     expect(line(localOnnxCompiler, completion)).toEqual({ prompt: 'Say hi', completion: 'hi' });
-    expect(() => localOnnxCompiler.compileExample!(chat)).toThrow(/local-onnx cannot train on chat/);
+    expect(line(localOnnxCompiler, chat)).toEqual({ messages: chat.kind === 'chat' ? chat.messages : [] });
+    expect(() => localOnnxCompiler.compileExample!(preference)).toThrow(
+      /local-onnx cannot train on preference/,
+    );
   });
 });
 
