@@ -7,6 +7,7 @@ import { register as doctor } from './doctor.js';
 import { register as evalCommand } from './eval.js';
 import { register as gate } from './gate.js';
 import { register as jobs } from './jobs.js';
+import { register as report } from './report.js';
 import { register as tune } from './tune.js';
 
 /**
@@ -25,4 +26,5 @@ export const commands: RegisterCommand[] = [
   evalCommand,
   compare,
   gate,
+  report,
 ];
