@@ -24,7 +24,8 @@ export interface SummaryInput {
   regressions?: number;
 }
 
-function gateLines(gate: GateResult, name: (id: string) => string): string[] {
+/** The gate's verdict and one line per check, in markdown. */
+export function gateMarkdown(gate: GateResult, name: (id: string) => string): string[] {
   const failed = gate.lines.filter((l) => !l.pass).length;
   return [
     `**Gate ${gate.pass ? 'passed' : 'FAILED'}** (${failed ? `${failed} of ${gate.lines.length} checks failed` : `${gate.lines.length} checks`})`,
@@ -74,7 +75,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
   lines.push(`## polytune eval: ${markdownCell(input.suiteName)}`, '');
   if (input.status !== 'complete')
     lines.push(`> **Run ${input.status}**: not every case has a result; re-run with \`--resume\`.`, '');
-  if (input.gate && input.gate.lines.length > 0) lines.push(...gateLines(input.gate, name));
+  if (input.gate && input.gate.lines.length > 0) lines.push(...gateMarkdown(input.gate, name));
   const hasBaseline = summary.models.some((m) => m.vsBaseline);
   lines.push(
     `| model | n | pass rate [95% CI] | errors | mean score | p50 / p95 latency | tokens in / out | cost per 1k${hasBaseline ? ' | vs baseline Δ [95% CI], p' : ''} |`,

@@ -1,3 +1,4 @@
+import { MODEL_NAME } from '../../evals/report/model-names.js';
 import { PolytuneError } from '../errors.js';
 import { currentState, type JobRecord } from '../jobs/job-record.js';
 import { resolveJob } from '../jobs/resolve-job.js';
@@ -78,4 +79,18 @@ export async function resolveModelRefWithJob(
     throw error;
   }
   return { model: await provider.model(rest) };
+}
+
+const NAMED_REF = new RegExp(`^(${MODEL_NAME.source.slice(1, -1)})=(.+)$`);
+
+/** `--model name=ref` or a plain ref; a bare name from the suite's `models:` map stands for its ref. */
+export function parseNamedModel(
+  arg: string,
+  suiteModels: Record<string, string> = {},
+): { name?: string; ref: string } {
+  const named = NAMED_REF.exec(arg);
+  if (named) return { name: named[1] as string, ref: named[2] as string };
+  const fromSuite = suiteModels[arg];
+  if (fromSuite !== undefined) return { name: arg, ref: fromSuite };
+  return { ref: arg };
 }
