@@ -58,18 +58,35 @@ export interface ReportData {
   cases: ReportCase[];
   vs: VersusBaseline[];
   labels?: LabelStats;
+  /** Set when the run had more cases than the page embeds: the lists and label views cover the first `shown`. */
+  truncated?: { shown: number };
 }
 
 const TOP_CONFUSIONS = 25;
+/** Case rows embedded in report.html: ~5 MB per 10,000 rows of three models; results.json keeps them all. */
+export const MAX_REPORT_CASES = 20_000;
 
-function toResult(r: CaseResult, labels: readonly string[] | undefined): ReportResult {
+/** Reads outputs as labels; outputs repeat a lot (they are labels), so each distinct one is read once. */
+function labelReader(labels: readonly string[] | undefined): (output: string) => string {
+  const seen = new Map<string, string>();
+  return (output) => {
+    let label = seen.get(output);
+    if (label === undefined) {
+      label = extractLabel(output, labels);
+      if (seen.size < 100_000) seen.set(output, label);
+    }
+    return label;
+  };
+}
+
+function toResult(r: CaseResult, readLabel: (output: string) => string): ReportResult {
   const labelled = r.graders?.some((g) => g.type === 'label') && r.output !== undefined;
   return {
     s: r.status,
     r: r.reason,
     ...(r.output !== undefined ? { o: r.output } : {}),
     ...(r.latencyMs !== undefined ? { l: Math.round(r.latencyMs * 10) / 10 } : {}),
-    ...(labelled ? { p: extractLabel(r.output as string, labels) } : {}),
+    ...(labelled ? { p: readLabel(r.output as string) } : {}),
   };
 }
 
@@ -135,17 +152,25 @@ function labelStats(cases: readonly ReportCase[], models: number): LabelStats | 
 export async function buildReportData(
   resultsFile: string,
   models: readonly ModelInfo[],
-  options: { baseline?: string; labels?: readonly string[] } = {},
+  options: { baseline?: string; labels?: readonly string[]; maxCases?: number } = {},
 ): Promise<ReportData> {
+  const maxCases = options.maxCases ?? MAX_REPORT_CASES;
+  let truncated = false;
   const index = new Map(models.map((m, i) => [m.id, i]));
   const rows = new Map<string, ReportCase>();
   const cases: ReportCase[] = [];
+  const readLabel = labelReader(options.labels);
   for await (const r of readResultLines(resultsFile)) {
     const m = index.get(r.model);
     if (m === undefined) continue;
     const key = `${r.id}\u0000${r.repeat}`;
     let row = rows.get(key);
     if (!row) {
+      // Memory stays bounded for huge runs: rows past the cap are left to results.json.
+      if (cases.length >= maxCases) {
+        truncated = true;
+        continue;
+      }
       row = {
         id: r.id,
         rep: r.repeat,
@@ -158,7 +183,7 @@ export async function buildReportData(
       rows.set(key, row);
       cases.push(row);
     }
-    row.res[m] = toResult(r, options.labels);
+    row.res[m] = toResult(r, readLabel);
   }
   const baseline = options.baseline === undefined ? undefined : index.get(options.baseline);
   const labels = labelStats(cases, models.length);
@@ -168,6 +193,7 @@ export async function buildReportData(
     vs: baseline === undefined ? [] : versusBaseline(cases, models.length, baseline),
     ...(baseline !== undefined ? { baseline } : {}),
     ...(labels ? { labels } : {}),
+    ...(truncated ? { truncated: { shown: cases.length } } : {}),
   };
 }
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ReportData } from '../../evals/report/report-data.js';
+import { modelInfos } from '../../evals/report/model-names.js';
+import { buildReportData, type ReportData } from '../../evals/report/report-data.js';
 import { readResults, readResultsSummary } from '../../evals/report/results-json.js';
 import { runEval } from '../../evals/runner.js';
 import { parseSuite } from '../../evals/suite-loader.js';
@@ -134,6 +135,16 @@ describe('reports', () => {
       (id) => status('base', id) === 'pass' && status('new', id) !== 'pass',
     );
     expect(ids(data.vs[0]!.regressions)).toEqual(expected.sort());
+  });
+
+  it('embeds at most maxCases rows and says so, so memory stays bounded on huge runs', async () => {
+    const models = modelInfos(['new', 'base']);
+    const all = await buildReportData(join(out, 'results.jsonl'), models, { baseline: 'base' });
+    expect(all.cases).toHaveLength(3);
+    expect(all.truncated).toBeUndefined();
+    const some = await buildReportData(join(out, 'results.jsonl'), models, { baseline: 'base', maxCases: 2 });
+    expect(some.cases).toHaveLength(2);
+    expect(some.truncated).toEqual({ shown: 2 });
   });
 
   it('writes a markdown summary: gate lines, intervals, the baseline delta and the top regressions', async () => {
