@@ -15,7 +15,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(pathToFileURL(resolve(html)).href, { waitUntil: 'load' });
   await page.waitForSelector('html[data-rendered="true"]');
-  if (section) await page.locator(section).scrollIntoViewIfNeeded();
+  if (section) await page.evaluate(`document.querySelector(${JSON.stringify(section)}).scrollIntoView()`);
   await page.screenshot({ path: png, fullPage: false });
   console.log(`wrote ${png}`);
 } finally {

@@ -69,10 +69,13 @@ export const MAX_REPORT_CASES = 20_000;
 /** Reads outputs as labels; outputs repeat a lot (they are labels), so each distinct one is read once. */
 function labelReader(labels: readonly string[] | undefined): (output: string) => string {
   const seen = new Map<string, string>();
+  // extractLabel answers in its normalised form; show the label as the suite spells it.
+  const spelled = new Map((labels ?? []).map((l) => [extractLabel(l, labels), l]));
   return (output) => {
     let label = seen.get(output);
     if (label === undefined) {
-      label = extractLabel(output, labels);
+      const read = extractLabel(output, labels);
+      label = spelled.get(read) ?? read;
       if (seen.size < 100_000) seen.set(output, label);
     }
     return label;

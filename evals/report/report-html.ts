@@ -36,8 +36,8 @@ table.cases{table-layout:fixed;width:100%}table.cases th:nth-child(1){width:11%}
 .tag{display:inline-block;font-size:11px;padding:0 5px;border-radius:3px;background:#e5e7eb;margin-left:4px}
 .tag.regression{background:#fee2e2;color:#991b1b}.tag.fix{background:#dcfce7;color:#166534}
 .pager{display:flex;gap:8px;align-items:center;margin:8px 0}button{font:inherit;font-size:13px;cursor:pointer}
-.vs{display:flex;flex-wrap:wrap;gap:24px}.vs>div{min-width:320px;flex:1}.big{font-size:20px;font-weight:600}
-.scroll{max-height:28em;overflow:auto}`;
+.vs{display:flex;flex-wrap:wrap;gap:24px}.vs>div{flex:1 1 320px;min-width:0}.big{font-size:20px;font-weight:600}
+.scroll{max-height:28em;overflow:auto}table.list{table-layout:fixed;width:100%}table.list td{overflow-wrap:anywhere}table.confusions th:nth-child(3){width:4em}`;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
 let app: { script: string; csp: string } | undefined;

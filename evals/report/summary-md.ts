@@ -32,7 +32,7 @@ export function gateMarkdown(gate: GateResult, name: (id: string) => string): st
     '',
     ...gate.lines.map(
       (l) =>
-        `- ${l.pass ? '✅' : '❌'} \`${markdownCell(l.threshold, 120)}\` ${markdownCell(name(l.model), 40)}: ${markdownCell(l.reason, 160)}`,
+        `- ${l.pass ? '✅' : '❌'} **${markdownCell(l.threshold, 120)}** ${markdownCell(name(l.model), 40)}: ${markdownCell(l.reason, 160)}`,
     ),
     '',
   ];

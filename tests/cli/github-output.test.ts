@@ -66,7 +66,7 @@ describe('GitHub Actions output', () => {
     const text = await readFile(summary, 'utf8');
     expect(text.startsWith('# earlier step\n')).toBe(true); // appended, not replaced
     expect(text).toContain('**Gate FAILED** (1 of 2 checks failed)');
-    expect(text).toContain('❌ `passRate &gt;= 0.9` openai:gpt-4o-mini');
+    expect(text).toContain('❌ **passRate &gt;= 0.9** openai:gpt-4o-mini');
   });
 
   it('outside GitHub Actions there are no annotations and no summary file is written', async () => {

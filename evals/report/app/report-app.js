@@ -355,7 +355,7 @@
         { class: 'scroll' },
         h(
           'table',
-          { class: `${kind}-list`, 'data-model': m },
+          { class: `list ${kind}-list`, 'data-model': m },
           h(
             'thead',
             {},
@@ -494,7 +494,7 @@
             confusions[m].length
               ? h(
                   'table',
-                  { class: 'confusions', 'data-model': m },
+                  { class: 'list confusions', 'data-model': m },
                   h(
                     'thead',
                     {},
