@@ -19,9 +19,11 @@ import { packagePath } from '../../src/package-root.js';
  * navigation to a drawn page and to first contentful paint, and how long a
  * filter takes over all cases. Targets (issue 14): < 15 MB, < 2 s to first render.
  *   npx tsx bench/report/report-bench.ts [cases=10000] [runs=3]
+ *   npx tsx bench/report/report-bench.ts --measure <report.html> [runs=3]   (any report, e.g. an older version's)
  */
-const CASES = Number(process.argv[2] ?? 10_000);
-const RUNS = Number(process.argv[3] ?? 3);
+const MEASURE = process.argv[2] === '--measure' ? process.argv[3] : undefined;
+const CASES = MEASURE ? 0 : Number(process.argv[2] ?? 10_000);
+const RUNS = Number((MEASURE ? process.argv[4] : process.argv[3]) ?? 3);
 const MODELS = [
   { id: 'local-onnx:/work/demo/.polytune/local-onnx/jobs/3f2a9c0b1d2e4f5a6b7c/model', accuracy: 0.88 },
   { id: 'local-onnx:zero-shot:/work/demo/data', accuracy: 0.15 },
@@ -75,6 +77,76 @@ async function writeResults(file: string): Promise<{ labels: string[]; lines: nu
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+interface PageTimes {
+  /** navigation start → the page script drew everything (report.html's data-render-ms), when it has one */
+  render: number[];
+  /** → the first frame after that (the case table on screen): time to first render */
+  frame: number[];
+  /** → first contentful paint (the static overview, before the script has run) */
+  paint: number[];
+  /** → end of the load event */
+  load: number[];
+  /** one filter over every row, when the page has the case table */
+  filter: number[];
+}
+
+/** Opens `html` RUNS times in headless Chromium, each in a fresh page, and reads its timings. */
+async function measurePages(html: string): Promise<PageTimes> {
+  const times: PageTimes = { render: [], frame: [], paint: [], load: [], filter: [] };
+  const { browser, close } = await launchChromium();
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+      // report.html marks its first frame after drawing; an older report has no marker.
+      await page.waitForSelector('html[data-paint-ms]', { timeout: 10_000 }).catch(() => undefined);
+      const t = (await page.evaluate(`(() => {
+        const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+        const nav = performance.getEntriesByType('navigation')[0];
+        const select = document.querySelector('#filter-status-0');
+        let filterMs = NaN;
+        if (select) {
+          select.value = 'fail';
+          const t = performance.now();
+          select.dispatchEvent(new Event('change'));
+          filterMs = performance.now() - t;
+        }
+        const d = document.documentElement.dataset;
+        return { render: Number(d.renderMs ?? NaN), frame: Number(d.paintMs ?? NaN), paint: fcp ? fcp.startTime : NaN, load: nav.loadEventEnd, filterMs };
+      })()`)) as { render: number; frame: number; paint: number; load: number; filterMs: number };
+      times.render.push(t.render);
+      times.frame.push(t.frame);
+      times.paint.push(t.paint);
+      times.load.push(t.load);
+      times.filter.push(t.filterMs);
+      await page.close();
+    }
+  } finally {
+    await close();
+  }
+  return times;
+}
+
+function printPages(t: PageTimes): void {
+  const line = (label: string, xs: number[], extra = '') =>
+    Number.isNaN(median(xs))
+      ? undefined
+      : console.log(
+          `  ${label.padEnd(28)}${median(xs).toFixed(0).padStart(6)} ms median of ${xs.length} (${xs.map((x) => x.toFixed(0)).join(', ')})${extra}`,
+        );
+  line('navigation → page built', t.render);
+  line('navigation → first frame', t.frame, '   (time to first render; target < 2000 ms)');
+  line('first contentful paint', t.paint);
+  line('load event end', t.load);
+  line('filter "fail" over all rows', t.filter);
+}
+
+if (MEASURE) {
+  console.log(`${MEASURE}: ${((await stat(MEASURE)).size / 1024 / 1024).toFixed(2)} MB`);
+  printPages(await measurePages(MEASURE));
+  process.exit(0);
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'polytune-report-bench-'));
 try {
   const resultsFile = join(dir, 'results.jsonl');
@@ -101,45 +173,14 @@ try {
   const html = join(dir, 'report.html');
   const size = (await stat(html)).size;
 
-  const { browser, close } = await launchChromium();
-  const render: number[] = [];
-  const paint: number[] = [];
-  const filter: number[] = [];
-  try {
-    for (let run = 0; run < RUNS; run++) {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
-      await page.waitForSelector('html[data-rendered="true"]');
-      const timing = (await page.evaluate(`(() => {
-        const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-        const select = document.querySelector('#filter-status-0');
-        select.value = 'fail';
-        const t = performance.now();
-        select.dispatchEvent(new Event('change'));
-        const filterMs = performance.now() - t;
-        return { render: Number(document.documentElement.dataset.renderMs), paint: fcp ? fcp.startTime : NaN, filterMs };
-      })()`)) as { render: number; paint: number; filterMs: number };
-      render.push(timing.render);
-      paint.push(timing.paint);
-      filter.push(timing.filterMs);
-      await page.close();
-    }
-  } finally {
-    await close();
-  }
+  const pages = await measurePages(html);
   const mb = size / 1024 / 1024;
   console.log(
     `report bench: ${CASES} cases × ${MODELS.length} models (${lines} results), ${cpus().length} CPUs, Node ${process.version}`,
   );
   console.log(`  report.html size            ${mb.toFixed(2)} MB   (target < 15 MB)`);
   console.log(`  write all reports           ${(writeMs / 1000).toFixed(2)} s`);
-  console.log(
-    `  navigation → drawn page     ${median(render).toFixed(0)} ms median of ${RUNS} (${render.map((x) => x.toFixed(0)).join(', ')})   (target < 2000 ms)`,
-  );
-  console.log(
-    `  first contentful paint      ${median(paint).toFixed(0)} ms median (${paint.map((x) => x.toFixed(0)).join(', ')})`,
-  );
-  console.log(`  filter "fail" over all rows ${median(filter).toFixed(1)} ms median`);
+  printPages(pages);
 } finally {
   if (!process.env.KEEP_WORK) await rm(dir, { recursive: true, force: true });
   else console.log(`kept ${dir}`);

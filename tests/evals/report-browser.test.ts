@@ -150,7 +150,8 @@ describe.skipIf(!present)(`report.html in headless Chromium (${CHROMIUM})`, () =
         ids: [...document.querySelectorAll('table.regression-list[data-model="${index}"] tbody tr')].map((tr) => tr.dataset.case),
       }))()`)) as { count: string; ids: string[] };
       expect(Number(shown.count), model.id).toBe(expected.length);
-      expect([...shown.ids].sort(), model.id).toEqual(expected.slice(0, 200).sort());
+      expect(expected.length, 'the whole list fits the page').toBeLessThanOrEqual(50);
+      expect([...shown.ids].sort(), model.id).toEqual([...expected].sort());
     }
   });
 
