@@ -42,7 +42,11 @@ async function streamTo(file: string, pieces: AsyncIterable<string>): Promise<vo
 export function resultsHeader(input: WriteReportsInput): ResultsHeader {
   const { suite, file } = input.suite;
   const createdAt = new Date().toISOString();
-  const hints = { ...suiteModelHints(suite.models, input.models), ...input.names };
+  // Per model: what the caller knows (a --model name, the ref, the job) over the suite's models: map.
+  const fromSuite = suiteModelHints(suite.models, input.models);
+  const hints: ModelHints = Object.fromEntries(
+    input.models.map((id) => [id, { ...fromSuite[id], ...input.names?.[id] }]),
+  );
   return {
     version: RESULTS_VERSION,
     status: input.status,

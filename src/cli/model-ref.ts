@@ -88,9 +88,11 @@ export function parseNamedModel(
   arg: string,
   suiteModels: Record<string, string> = {},
 ): { name?: string; ref: string } {
-  const named = NAMED_REF.exec(arg);
-  if (named) return { name: named[1] as string, ref: named[2] as string };
+  const given = NAMED_REF.exec(arg);
+  if (given) return { name: given[1] as string, ref: given[2] as string };
   const fromSuite = suiteModels[arg];
   if (fromSuite !== undefined) return { name: arg, ref: fromSuite };
-  return { ref: arg };
+  // A ref the suite names keeps that name.
+  const named = Object.entries(suiteModels).find(([, ref]) => ref === arg)?.[0];
+  return named ? { name: named, ref: arg } : { ref: arg };
 }

@@ -105,6 +105,10 @@ describe('cross-model comparison', () => {
       name: 'base',
       ref: 'openai:gpt-4o-mini',
     });
+    expect(parseNamedModel('openai:gpt-4o-mini', { base: 'openai:gpt-4o-mini' })).toEqual({
+      name: 'base',
+      ref: 'openai:gpt-4o-mini',
+    });
     expect(defaultModelName('openai:gpt-4o-mini')).toBe('openai:gpt-4o-mini');
     expect(defaultModelName('local-onnx:/x/.polytune/local-onnx/jobs/172574511e8f67dbc8/model')).toBe(
       'job:172574511e8f',
