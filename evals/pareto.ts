@@ -3,7 +3,9 @@ import type { ModelSummary } from './aggregate.js';
 /**
  * Pareto-best models on cost against accuracy: a model is on the front when no
  * other model is at least as accurate and at most as costly, and strictly
- * better on one of the two. Unpriced models are compared on accuracy alone.
+ * better on one of the two. A model without a price has no place on the cost
+ * axis: it is left off the front (its cost is unknown, not $0) and does not
+ * push priced models off it.
  */
 export interface ParetoPoint {
   model: string;
@@ -13,14 +15,15 @@ export interface ParetoPoint {
 }
 
 export function paretoFront(points: readonly ParetoPoint[]): Set<string> {
+  const priced = points.filter((p): p is Required<ParetoPoint> => p.cost !== undefined);
   const front = new Set<string>();
-  for (const p of points) {
-    const dominated = points.some(
+  for (const p of priced) {
+    const dominated = priced.some(
       (q) =>
         q !== p &&
         q.accuracy >= p.accuracy &&
-        (q.cost ?? 0) <= (p.cost ?? 0) &&
-        (q.accuracy > p.accuracy || (q.cost ?? 0) < (p.cost ?? 0)),
+        q.cost <= p.cost &&
+        (q.accuracy > p.accuracy || q.cost < p.cost),
     );
     if (!dominated) front.add(p.model);
   }

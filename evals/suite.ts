@@ -255,6 +255,16 @@ export const SuiteSchema = z
     generation: GenerationParamsSchema.default({ temperature: 0 }),
     /** Gate thresholds, e.g. `passRate >= 0.9` (see `polytune gate`). */
     thresholds: z.array(z.string()).default([]),
+    /**
+     * Short display names for the models in reports and tables, name → model ref, e.g.
+     * `{ tuned: 'job:3f2a9c', base: 'openai:gpt-4o-mini' }`. `--model tuned` then evaluates that ref.
+     */
+    models: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][\w.+-]{0,39}$/, 'a short name: letters, digits, . _ + -, at most 40'),
+        z.string().min(1),
+      )
+      .optional(),
   })
   .strict();
 export type SuiteInput = z.input<typeof SuiteSchema>;

@@ -5,6 +5,8 @@ import type { RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
 import { readResultLines } from '../results-log.js';
+import type { ModelInfo } from './model-names.js';
+import type { Provenance } from './provenance.js';
 
 /** The schema version of results.json. Readers migrate older versions; bump on any breaking change. */
 export const RESULTS_VERSION = 1;
@@ -19,8 +21,13 @@ export interface ResultsHeader {
     description?: string;
     thresholds: string[];
     generation: Record<string, unknown>;
+    /** The suite's valid labels (classification), for reading outputs as labels again. */
+    labels?: string[];
   };
   models: string[];
+  /** Display name, ref and training job of each model (added in 0.1; absent in older files). */
+  modelInfo?: ModelInfo[];
+  provenance?: Provenance;
   baseline?: string;
   summary: RunSummary;
 }

@@ -1,3 +1,4 @@
+import { MODEL_NAME } from '../../evals/report/model-names.js';
 import { PolytuneError } from '../errors.js';
 import { currentState, type JobRecord } from '../jobs/job-record.js';
 import { resolveJob } from '../jobs/resolve-job.js';
@@ -78,4 +79,20 @@ export async function resolveModelRefWithJob(
     throw error;
   }
   return { model: await provider.model(rest) };
+}
+
+const NAMED_REF = new RegExp(`^(${MODEL_NAME.source.slice(1, -1)})=(.+)$`);
+
+/** `--model name=ref` or a plain ref; a bare name from the suite's `models:` map stands for its ref. */
+export function parseNamedModel(
+  arg: string,
+  suiteModels: Record<string, string> = {},
+): { name?: string; ref: string } {
+  const given = NAMED_REF.exec(arg);
+  if (given) return { name: given[1] as string, ref: given[2] as string };
+  const fromSuite = suiteModels[arg];
+  if (fromSuite !== undefined) return { name: arg, ref: fromSuite };
+  // A ref the suite names keeps that name.
+  const named = Object.entries(suiteModels).find(([, ref]) => ref === arg)?.[0];
+  return named ? { name: named, ref: arg } : { ref: arg };
 }

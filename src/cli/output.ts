@@ -41,3 +41,17 @@ export const out = {
 export function isInteractive(): boolean {
   return Boolean(process.stderr.isTTY) && !process.env.CI;
 }
+
+/**
+ * Output to a closed pipe (`polytune … | head`) ends the process quietly with
+ * the exit code it already has, as `cat` or `git log` do, instead of an
+ * unhandled EPIPE stack trace. Other stream errors stay errors.
+ */
+export function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+  }
+}

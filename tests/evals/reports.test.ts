@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { modelInfos } from '../../evals/report/model-names.js';
+import { buildReportData, type ReportData } from '../../evals/report/report-data.js';
 import { readResults, readResultsSummary } from '../../evals/report/results-json.js';
 import { runEval } from '../../evals/runner.js';
 import { parseSuite } from '../../evals/suite-loader.js';
@@ -92,26 +94,68 @@ describe('reports', () => {
     expect(xml).not.toContain('<script>');
   });
 
-  it('writes one offline HTML file with every output escaped', async () => {
+  it('writes one offline HTML file: data as escaped JSON, only its own script, nothing fetched', async () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
-    expect(html).not.toMatch(/<script/i);
-    // No element loads anything: no tag carries src or href (escaped text may mention URLs).
-    expect(html).not.toMatch(/<[a-z][^>]*\s(?:src|href)\s*=/i);
+    // Two scripts, both ours: the data (not executed) and the page script the policy allows by hash.
+    expect(html.match(/<script\b[^>]*>/gi)).toEqual([
+      '<script type="application/json" id="report-data">',
+      '<script id="report-app">',
+    ]);
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+';/,
+    );
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('\\u003cscript\\u003ealert(\\"x\\")\\u003c/script\\u003e');
+    // No element loads anything: no tag carries src, and href only to the page's own sections.
+    expect(html).not.toMatch(/<[a-z][^>]*\ssrc\s*=/i);
+    expect(html).not.toMatch(/<[a-z][^>]*\shref\s*=\s*"(?!#)/i);
     expect(html).not.toMatch(/https?:\/\/(?!evil\.example)/); // the only URL is the escaped model output
-    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
-    expect(html).toContain('&lt;img src=https://evil.example/x.png&gt;');
     expect(html).toContain('<svg role="img" aria-label="Pass rate by category"');
     expect(html).toContain('aria-label="Cost against accuracy"');
     expect(html).toContain('aria-label="Latency"');
   });
 
-  it('writes a markdown summary with intervals, the baseline delta and the failures', async () => {
+  it("lists regressions and fixes that are the summary's McNemar c and b, case by case", async () => {
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    const json = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+    const data = JSON.parse(json) as ReportData;
+    const results = await readResults(join(out, 'results.json'));
+    const vs = results.summary.models.find((m) => m.model === 'new')?.vsBaseline;
+    expect(data.models.map((m) => m.name)).toEqual(['new', 'base']);
+    expect(data.vs).toHaveLength(1);
+    const ids = (rows: number[]) => rows.map((i) => data.cases[i]?.id).sort();
+    expect(ids(data.vs[0]!.regressions)).toEqual(['adv', 'bad']);
+    expect(ids(data.vs[0]!.fixes)).toEqual(['ok']);
+    expect(data.vs[0]!.regressions).toHaveLength(vs!.c);
+    expect(data.vs[0]!.fixes).toHaveLength(vs!.b);
+    // The same from the per-case results: baseline passed, candidate did not.
+    const status = (model: string, id: string) =>
+      results.cases.find((c) => c.model === model && c.id === id)?.status;
+    const expected = ['ok', 'bad', 'adv'].filter(
+      (id) => status('base', id) === 'pass' && status('new', id) !== 'pass',
+    );
+    expect(ids(data.vs[0]!.regressions)).toEqual(expected.sort());
+  });
+
+  it('embeds at most maxCases rows and says so, so memory stays bounded on huge runs', async () => {
+    const models = modelInfos(['new', 'base']);
+    const all = await buildReportData(join(out, 'results.jsonl'), models, { baseline: 'base' });
+    expect(all.cases).toHaveLength(3);
+    expect(all.truncated).toBeUndefined();
+    const some = await buildReportData(join(out, 'results.jsonl'), models, { baseline: 'base', maxCases: 2 });
+    expect(some.cases).toHaveLength(2);
+    expect(some.truncated).toEqual({ shown: 2 });
+  });
+
+  it('writes a markdown summary: gate lines, intervals, the baseline delta and the top regressions', async () => {
     const md = await readFile(join(out, 'summary.md'), 'utf8');
     expect(md).toContain('## polytune eval: report &lt;test&gt;');
+    expect(md).toContain('**Gate FAILED** (1 of 1 checks failed)');
     expect(md).toMatch(/\| new \| 3 \| 33\.3% \[6\.1%, 79\.2%\] \|/);
     expect(md).toContain('| base | 3 | 66.7% [20.8%, 93.9%] |');
     expect(md).toMatch(/vs baseline Δ/);
     expect(md).not.toContain('<script>');
-    expect(md).toContain('### Failures and errors (3)');
+    expect(md).toContain('### Regressions of new (2; fixes: 1)');
+    expect(md).toMatch(/^\| bad \| b \| B \| B \| &lt;script&gt;/m);
   });
 });

@@ -1,16 +1,20 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { EvalEvent } from '../../../evals/eval-events.js';
 import { evaluateGate } from '../../../evals/gate.js';
 import { pValue } from '../../../evals/report/escape.js';
+import { type ModelHints, modelInfos, nameOf } from '../../../evals/report/model-names.js';
+import { writeReports } from '../../../evals/report/write-reports.js';
 import { runEval } from '../../../evals/runner.js';
 import { loadSuite } from '../../../evals/suite-loader.js';
 import { PolytuneError } from '../../errors.js';
 import type { Model } from '../../provider.js';
 import { collect, positiveInt } from '../flag-values.js';
-import { MODEL_REF_FORMS, resolveModelRef } from '../model-ref.js';
+import { MODEL_REF_FORMS, parseNamedModel, resolveModelRef, resolveModelRefWithJob } from '../model-ref.js';
 import { isInteractive, out } from '../output.js';
 import { formatDuration } from '../progress.js';
 import { providerContext } from '../provider-settings.js';
+import { appendStepSummary } from '../step-summary.js';
 import { printGate } from './gate.js';
 
 interface EvalFlags {
@@ -90,22 +94,42 @@ export function progressRenderer(live: boolean, now: () => number = Date.now): (
   };
 }
 
-export async function runEvalCommand(flags: EvalFlags): Promise<number> {
-  const refs = [...(flags.model ?? [])];
-  if (refs.length === 0 && !flags.baseline) {
-    throw new PolytuneError('USAGE', 'No model to evaluate.', {
-      hint: `Pass --model <ref>. ${MODEL_REF_FORMS.join('; ')}`,
-    });
-  }
-  const suite = await loadSuite(flags.suite);
-  const context = await providerContext({ config: flags.config, ledgerDir: flags.ledgerDir });
+/** The models to evaluate, each with the hints reports name it by (`--model name=ref`, the suite's map, its job). */
+async function resolveModels(
+  flags: EvalFlags,
+  suiteModels: Record<string, string>,
+  context: Awaited<ReturnType<typeof providerContext>>,
+): Promise<{ models: Model[]; byRef: Map<string, Model>; names: ModelHints; baseline?: string }> {
+  const args = flags.model?.length ? [...flags.model] : Object.keys(suiteModels);
+  const wanted = args.map((arg) => parseNamedModel(arg, suiteModels));
+  // --baseline may name a model given as --model <name>=<ref>.
+  const baseline = flags.baseline
+    ? (wanted.find((w) => w.name === flags.baseline) ?? parseNamedModel(flags.baseline, suiteModels))
+    : undefined;
+  if (baseline && !wanted.some((w) => w.ref === baseline.ref)) wanted.push(baseline);
   const models: Model[] = [];
   const byRef = new Map<string, Model>();
-  for (const ref of flags.baseline && !refs.includes(flags.baseline) ? [...refs, flags.baseline] : refs) {
-    const model = await resolveModelRef(ref, context);
+  const names: ModelHints = {};
+  for (const { name, ref } of wanted) {
+    const { model, job } = await resolveModelRefWithJob(ref, context);
     byRef.set(ref, model);
+    if (name) byRef.set(name, model);
     models.push(model);
+    names[model.id] = { ref, ...(name ? { name } : {}), ...(job ? { job: job.key } : {}) };
   }
+  return { models, byRef, names, ...(baseline ? { baseline: byRef.get(baseline.ref)?.id } : {}) };
+}
+
+export async function runEvalCommand(flags: EvalFlags): Promise<number> {
+  const suite = await loadSuite(flags.suite);
+  const suiteModels = suite.suite.models ?? {};
+  if (!flags.model?.length && !flags.baseline && Object.keys(suiteModels).length === 0) {
+    throw new PolytuneError('USAGE', 'No model to evaluate.', {
+      hint: `Pass --model <ref> or --model <name>=<ref>, or list models in the suite's \`models:\` map. ${MODEL_REF_FORMS.join('; ')}`,
+    });
+  }
+  const context = await providerContext({ config: flags.config, ledgerDir: flags.ledgerDir });
+  const { models, byRef, names, baseline } = await resolveModels(flags, suiteModels, context);
   const judgeRef = flags.judge;
   const judge = async (ref: string | undefined) => {
     const wanted = ref ?? judgeRef;
@@ -124,8 +148,9 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
     const run = await runEval({
       suite,
       models,
-      baseline: flags.baseline ? byRef.get(flags.baseline)?.id : undefined,
+      baseline,
       out: flags.out,
+      reports: false,
       concurrency: positiveInt('--concurrency', flags.concurrency),
       requestsPerMinute: positiveInt('--rpm', flags.rpm),
       tokensPerMinute: positiveInt('--tpm', flags.tpm),
@@ -137,18 +162,37 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
       onEvent: flags.json ? undefined : progressRenderer(isInteractive()),
       signal: abort.signal,
     });
-    if (flags.json)
-      out.json({ status: run.status, counts: run.counts, summary: run.summary, files: run.files });
+    // Reports are written here rather than by the runner so they carry the names given on the command line.
+    const files = [
+      ...run.files,
+      ...(await writeReports({
+        out: flags.out,
+        resultsFile: join(flags.out, 'results.jsonl'),
+        suite,
+        summary: run.summary,
+        status: run.status,
+        models: models.map((m) => m.id),
+        names,
+      })),
+    ];
+    await appendStepSummary(join(flags.out, 'summary.md'));
+    const name = nameOf(
+      modelInfos(
+        models.map((m) => m.id),
+        names,
+      ),
+    );
+    if (flags.json) out.json({ status: run.status, counts: run.counts, summary: run.summary, files });
     else {
       for (const m of run.summary.models) {
         const vs = m.vsBaseline
-          ? `; vs ${m.vsBaseline.baseline} ${m.vsBaseline.delta >= 0 ? '+' : ''}${(m.vsBaseline.delta * 100).toFixed(1)} pts [${(m.vsBaseline.interval.low * 100).toFixed(1)}, ${(m.vsBaseline.interval.high * 100).toFixed(1)}], McNemar ${pValue(m.vsBaseline.pValue)}`
+          ? `; vs ${name(m.vsBaseline.baseline)} ${m.vsBaseline.delta >= 0 ? '+' : ''}${(m.vsBaseline.delta * 100).toFixed(1)} pts [${(m.vsBaseline.interval.low * 100).toFixed(1)}, ${(m.vsBaseline.interval.high * 100).toFixed(1)}], McNemar ${pValue(m.vsBaseline.pValue)}`
           : '';
         out.line(
-          `${m.model}: ${m.passed}/${m.n} passed (${(m.passRate * 100).toFixed(1)}% [${(m.interval.low * 100).toFixed(1)}, ${(m.interval.high * 100).toFixed(1)}]), ${m.failed} failed, ${m.errored} errors; p95 ${Math.round(m.latency.p95)} ms${m.cost.priced ? `; $${m.cost.total.toFixed(4)}` : ''}${vs}`,
+          `${name(m.model)}: ${m.passed}/${m.n} passed (${(m.passRate * 100).toFixed(1)}% [${(m.interval.low * 100).toFixed(1)}, ${(m.interval.high * 100).toFixed(1)}]), ${m.failed} failed, ${m.errored} errors; p95 ${Math.round(m.latency.p95)} ms${m.cost.priced ? `; $${m.cost.total.toFixed(4)}` : ''}${vs}`,
         );
       }
-      out.line(`reports: ${run.files.join(', ')}`);
+      out.line(`reports: ${files.join(', ')}`);
     }
     if (run.status !== 'complete') {
       out.error(
@@ -162,7 +206,7 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
           hint: 'Add `thresholds` to the suite, or run `polytune gate` with --thresholds.',
         });
       }
-      return printGate(evaluateGate(run.summary, suite.suite.thresholds), flags.json ?? false);
+      return printGate(evaluateGate(run.summary, suite.suite.thresholds), flags.json ?? false, name);
     }
     return 0;
   } finally {
@@ -179,7 +223,11 @@ export function register(program: Command): void {
       'Run an evaluation suite against one or more models and write results, reports and a summary',
     )
     .requiredOption('--suite <file>', 'suite file (YAML or JSON)')
-    .option('--model <ref>', 'model to evaluate (repeatable)', collect)
+    .option(
+      '--model <ref>',
+      "model to evaluate (repeatable): <ref>, <name>=<ref>, or a name from the suite's models: map",
+      collect,
+    )
     .option('--baseline <ref>', 'model the others are compared with (paired McNemar test); evaluated too')
     .requiredOption(
       '--out <dir>',

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { evaluateGate, type GateResult } from '../../../evals/gate.js';
-import { modelLabel } from '../../../evals/report/model-label.js';
+import { defaultModelName, modelInfos, nameOf } from '../../../evals/report/model-names.js';
 import { readResultsSummary } from '../../../evals/report/results-json.js';
+import { gateMarkdown } from '../../../evals/report/summary-md.js';
 import { loadThresholdsFile } from '../../../evals/thresholds-file.js';
 import { PolytuneError } from '../../errors.js';
 import { collect } from '../flag-values.js';
 import { out } from '../output.js';
+import { appendStepSummaryText, inGitHubActions, workflowCommandText } from '../step-summary.js';
 
 interface GateFlags {
   thresholds?: string;
@@ -18,10 +20,26 @@ interface GateFlags {
 const fmt = (x: number | undefined) =>
   x === undefined ? 'n/a' : Math.abs(x) >= 10 ? x.toFixed(1) : +x.toPrecision(4);
 
+/** Under GitHub Actions, each failed check as an `::error::` annotation on the run. */
+function annotate(result: GateResult, name: (id: string) => string): void {
+  if (!inGitHubActions()) return;
+  for (const line of result.lines.filter((l) => !l.pass)) {
+    out.line(
+      `::error title=polytune gate::${workflowCommandText(`${name(line.model)}: ${line.threshold} failed (${line.reason})`)}`,
+    );
+  }
+}
+
 /** Prints each threshold with its measured value and interval; returns the exit code. */
-export function printGate(result: GateResult, json: boolean): number {
+export function printGate(
+  result: GateResult,
+  json: boolean,
+  name: (id: string) => string = defaultModelName,
+): number {
+  // With --json stdout is for the machine reading it, so no annotations there.
   if (json) out.json(result);
   else {
+    annotate(result, name);
     const width = Math.max(0, ...result.lines.map((l) => l.threshold.length));
     for (const line of result.lines) {
       const interval = line.interval ? ` [${fmt(line.interval.low)}, ${fmt(line.interval.high)}]` : '';
@@ -31,7 +49,7 @@ export function printGate(result: GateResult, json: boolean): number {
           ? line.reason
           : `${fmt(line.measured)}${interval}${line.reason.startsWith('measured') ? '' : ` (${line.reason})`}`;
       out.line(
-        `${line.pass ? 'PASS' : 'FAIL'}  ${line.threshold.padEnd(width)}  ${detail}  ${modelLabel(line.model)}`,
+        `${line.pass ? 'PASS' : 'FAIL'}  ${line.threshold.padEnd(width)}  ${detail}  ${name(line.model)}`,
       );
     }
     out.line(
@@ -60,13 +78,13 @@ export async function runGate(file: string, flags: GateFlags): Promise<number> {
   }
   if (results.status !== 'complete')
     out.error(`warning: ${file} is from a ${results.status} run; not every case has a result.`);
-  return printGate(
-    evaluateGate(results.summary, thresholds, {
-      useInterval,
-      ...(flags.model ? { models: flags.model } : {}),
-    }),
-    flags.json ?? false,
-  );
+  const name = nameOf(results.modelInfo ?? modelInfos(results.models));
+  // --model takes an id or a display name.
+  const byName = new Map((results.modelInfo ?? []).map((m) => [m.name, m.id]));
+  const models = flags.model?.map((m) => byName.get(m) ?? m);
+  const result = evaluateGate(results.summary, thresholds, { useInterval, ...(models ? { models } : {}) });
+  await appendStepSummaryText(gateMarkdown(result, name).join('\n'));
+  return printGate(result, flags.json ?? false, name);
 }
 
 export function register(program: Command): void {
@@ -87,7 +105,7 @@ export function register(program: Command): void {
       '--use-interval',
       'compare the 95% interval bound (lower for >=, upper for <=) instead of the point estimate',
     )
-    .option('--model <id>', 'check only this model (repeatable)', collect)
+    .option('--model <id>', 'check only this model, by id or display name (repeatable)', collect)
     .option('--json', 'print the gate result as JSON')
     .addHelpText(
       'after',

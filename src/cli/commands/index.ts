@@ -9,6 +9,7 @@ import { register as gate } from './gate.js';
 import { register as jobs } from './jobs.js';
 import { register as models } from './models.js';
 import { register as prices } from './prices.js';
+import { register as report } from './report.js';
 import { register as sweep } from './sweep.js';
 import { register as tune } from './tune.js';
 
@@ -31,4 +32,5 @@ export const commands: RegisterCommand[] = [
   sweep,
   prices,
   models,
+  report,
 ];
