@@ -3,6 +3,7 @@ import PQueue from 'p-queue';
 import { evaluateGate } from '../evals/gate.js';
 import type { LoadedSuite } from '../evals/suite.js';
 import { loadSuite } from '../evals/suite-loader.js';
+import { roundUsd } from '../src/cost/money.js';
 import { PolytuneError } from '../src/errors.js';
 import type { JobLedger } from '../src/jobs/job-ledger.js';
 import { loadPreparedData } from '../src/jobs/load-prepared.js';
@@ -162,7 +163,7 @@ export async function runSweep(loaded: LoadedSweep, options: RunSweepOptions): P
     metric: sweep.metric,
     select: sweep.select,
     order: sweep.order,
-    budget: { ...sweep.budget, planned: plan.total, spent: Math.round(spend.spent * 1e6) / 1e6 },
+    budget: { ...sweep.budget, planned: plan.total, spent: roundUsd(spend.spent) },
     startedAt,
     finishedAt: startedAt,
     trials,

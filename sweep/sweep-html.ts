@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatUsd as usd } from '../src/cost/money.js';
 import { redactValue } from '../src/redact.js';
 import type { SweepReport, TrialResult } from './sweep-report.js';
 
@@ -12,7 +13,6 @@ function esc(value: unknown): string {
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toPrecision(2) : x.toFixed(2)}`;
 
 /** `epochs=3 hidden=64`: the trial's hyperparameters, then its provider options. */
 export function hyperparameterText(trial: Pick<TrialResult, 'hyperparameters' | 'extra'>): string {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { CostEstimate } from '../src/cost/cost-estimate.js';
+import { roundUsd } from '../src/cost/money.js';
 import type { DatasetStats } from '../src/dataset/dataset-stats.js';
 import type { PreparedData } from '../src/dataset/prepared-manifest.js';
 import { isPolytuneError, PolytuneError } from '../src/errors.js';
@@ -207,7 +208,7 @@ export async function planSweep(loaded: LoadedSweep, options: PlanSweepOptions):
     order: sweep.order,
     allowUnpriced,
     trials: ordered,
-    total: Math.round(total * 1e6) / 1e6,
+    total: roundUsd(total),
     unpriced,
   };
 }

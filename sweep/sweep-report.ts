@@ -1,8 +1,9 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSummary } from '../evals/aggregate.js';
 import type { GateResult } from '../evals/gate.js';
 import type { CostEstimate } from '../src/cost/cost-estimate.js';
+import { writeJsonAtomic } from '../src/files/write-atomic.js';
 import type { JobState } from '../src/jobs/job-state.js';
 import { redactValue } from '../src/redact.js';
 import type { TrialPlanStatus } from './sweep-plan.js';
@@ -79,11 +80,10 @@ export interface SweepReport {
   files: string[];
 }
 
-/** Writes `sweep.json` atomically (temp file, then rename), redacted. */
+/** Writes `sweep.json` atomically, redacted. */
 export async function writeSweepJson(out: string, report: SweepReport): Promise<string> {
   await mkdir(out, { recursive: true });
   const file = join(out, 'sweep.json');
-  await writeFile(`${file}.tmp`, `${JSON.stringify(redactValue(report), null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeJsonAtomic(file, redactValue(report));
   return file;
 }

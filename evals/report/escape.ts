@@ -1,3 +1,5 @@
+import { formatUsd } from '../../src/cost/money.js';
+
 /** Escaping for the text reports; every model output passes through one of these. */
 
 // Characters XML 1.0 forbids (controls other than tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
@@ -42,7 +44,7 @@ export function markdownCell(text: string, max = 160): string {
 
 export const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
 export const interval = (i: { low: number; high: number }) => `[${percent(i.low)}, ${percent(i.high)}]`;
-export const money = (x: number) => (x === 0 ? '$0' : x < 0.01 ? `$${x.toPrecision(2)}` : `$${x.toFixed(2)}`);
+export const money = formatUsd;
 export const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 
 /** Text of a case input for reports. */

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DescribeHubContentCommand,
@@ -7,6 +7,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { PolytuneError } from '../../src/errors.js';
+import { writeJsonAtomic } from '../../src/files/write-atomic.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
 import { type JumpStartModel, parseHubDocument } from './jumpstart-document.js';
 import { isNotFound, toPolytuneError } from './sagemaker-errors.js';
@@ -52,9 +53,8 @@ async function writeCached(ctx: HubContext, model: JumpStartModel, documentText:
   await mkdir(ctx.cacheDir, { recursive: true });
   const { document: _document, ...rest } = model;
   const file = cacheFile(ctx, model.id, model.version);
-  // Write-then-rename: a crash never leaves half a document behind.
-  await writeFile(`${file}.tmp`, `${JSON.stringify({ ...rest, documentText }, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  // Atomic: a crash never leaves half a document behind.
+  await writeJsonAtomic(file, { ...rest, documentText });
 }
 
 /** The newest cached version of a model, for when the hub cannot be reached. */

@@ -1,11 +1,8 @@
 import type { CostEstimate, PriceTable } from '../../src/cost/cost-estimate.js';
+import { roundUsd as round } from '../../src/cost/money.js';
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
 import { PolytuneError } from '../../src/errors.js';
 import { instancePrice } from './sagemaker-prices.js';
-
-function round(amount: number): number {
-  return Math.round(amount * 100) / 100;
-}
 
 export interface EstimateInput {
   /** `<id>@<version>`, for the basis. */

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetProductsCommand, type PricingClient } from '@aws-sdk/client-pricing';
 import { z } from 'zod';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
+import { writeJsonAtomic } from '../../src/files/write-atomic.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
 import { toPolytuneError } from './sagemaker-errors.js';
 
@@ -115,8 +116,7 @@ export function priceCacheFile(cacheDir: string, region: string): string {
 export async function writePriceCache(cacheDir: string, prices: RefreshedPrices): Promise<string> {
   const file = priceCacheFile(cacheDir, prices.region);
   await mkdir(join(cacheDir, 'prices'), { recursive: true });
-  await writeFile(`${file}.tmp`, `${JSON.stringify(prices, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeJsonAtomic(file, prices);
   return file;
 }
 

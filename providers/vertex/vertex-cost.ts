@@ -4,6 +4,7 @@ import {
   type PriceEntry,
   type PriceTable,
 } from '../../src/cost/cost-estimate.js';
+import { roundUsd as round, formatUsd as usd } from '../../src/cost/money.js';
 import type { DatasetStats } from '../../src/dataset/dataset-stats.js';
 import { PolytuneError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/job-spec.js';
@@ -18,16 +19,8 @@ export function priceFor(table: PriceTable, model: string): PriceEntry | undefin
   return lookupPrice(table, modelIdOf(model));
 }
 
-function usd(amount: number): string {
-  return `$${amount.toFixed(amount > 0 && amount < 0.01 ? 4 : 2)}`;
-}
-
 function tokens(n: number): string {
   return n >= 1_000_000 ? `${(n / 1_000_000).toFixed(2)}M` : n.toLocaleString('en-US');
-}
-
-function round(amount: number): number {
-  return Math.round(amount * 1e6) / 1e6;
 }
 
 function trainingEntry(table: PriceTable, baseModel: string): PriceEntry & { trainingPer1M: number } {

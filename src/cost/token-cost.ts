@@ -1,6 +1,7 @@
 import { PolytuneError } from '../errors.js';
 import type { CostEstimate, PriceEntry, PriceTable } from './cost-estimate.js';
 import { lookupPrice } from './cost-estimate.js';
+import { roundUsd as round, formatUsd as usd } from './money.js';
 
 /**
  * Cost arithmetic for token-billed training, shared by the providers. Each
@@ -23,10 +24,6 @@ export function mergePriceTable(
     } as PriceEntry;
   }
   return merged;
-}
-
-function usd(amount: number): string {
-  return `$${amount < 0.01 && amount > 0 ? amount.toPrecision(2) : amount.toFixed(2)}`;
 }
 
 function millions(tokens: number): string {
@@ -91,8 +88,4 @@ export function inferenceCost(
 ): number | undefined {
   if (entry?.inputPer1M === undefined || entry.outputPer1M === undefined) return undefined;
   return round((entry.inputPer1M * inputTokens + entry.outputPer1M * outputTokens) / 1_000_000);
-}
-
-function round(amount: number): number {
-  return Math.round(amount * 1e6) / 1e6;
 }

@@ -70,7 +70,7 @@ describe('polytune sweep', () => {
       expect(code).toBe(0);
       expect(stdout).toMatch(/2 trials, 2 planned/);
       expect(stdout).toMatch(/local-onnx-1 +local-onnx +default +epochs=1/);
-      expect(stdout).toMatch(/total ~\$0\.00 estimated for 2 trials/);
+      expect(stdout).toMatch(/total ~\$0 estimated for 2 trials/);
       expect(existsSync(join(root, 'ledger'))).toBe(false);
     },
     SLOW,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../../../src/files/write-atomic.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 import type { ParamSpec } from '../train-step-graph.js';
 import { readSafetensors, writeSafetensors } from './safetensors-file.js';
@@ -71,8 +72,7 @@ export async function saveLoraCheckpoint(
   // Tensors first, then the JSON that points at them, each by rename: a crash leaves the previous epoch whole.
   await writeSafetensors(join(dir, 'state.safetensors.tmp'), tensors);
   await rename(join(dir, 'state.safetensors.tmp'), join(dir, `state-${state.epoch}.safetensors`));
-  await writeFile(join(dir, 'state.json.tmp'), JSON.stringify(json));
-  await rename(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
+  await writeJsonAtomic(join(dir, 'state.json'), json);
   await rm(join(dir, `state-${state.epoch - 1}.safetensors`), { force: true });
 }
 

@@ -5,6 +5,7 @@ import { hyperparameterText } from '../../../sweep/sweep-html.js';
 import { loadSweep } from '../../../sweep/sweep-loader.js';
 import { type PlannedTrial, planSweep, type SweepPlan } from '../../../sweep/sweep-plan.js';
 import type { SweepReport } from '../../../sweep/sweep-report.js';
+import { formatUsd as usd } from '../../cost/money.js';
 import { PolytuneError } from '../../errors.js';
 import { positiveInt } from '../flag-values.js';
 import { resolveModelRef } from '../model-ref.js';
@@ -29,7 +30,6 @@ interface SweepFlags {
   pollInterval?: string;
 }
 
-const usd = (x: number) => `$${x > 0 && x < 0.01 ? x.toPrecision(2) : x.toFixed(2)}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function trialCost(trial: PlannedTrial): string {

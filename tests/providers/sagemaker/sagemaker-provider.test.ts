@@ -272,7 +272,7 @@ describe('status, events, cost, cancel', () => {
     expect(done.modelId).toBe(`s3://${BUCKET}/ft/output/${name}/output/model/`);
     expect(done.metrics).toEqual({ train_loss: 0.42, eval_loss: 0.51 });
     // 1.5 h × $7.09/h (ml.g5.12xlarge, us-east-1 table).
-    expect(done.cost).toMatchObject({ amount: 10.64, estimate: false, currency: 'USD' });
+    expect(done.cost).toMatchObject({ amount: 10.635, estimate: false, currency: 'USD' });
     expect(done.cost?.basis).toContain('BillableTimeInSeconds 5400');
   });
 
@@ -372,7 +372,7 @@ describe('validate and price', () => {
     const estimate = provider.price(spec, statsOf(data));
     // (1000 + 3) × 20 tokens × 2 epochs = 40,120 tokens ÷ 1500 tok/s = 26.75 s, + 900 s start-up
     // = 0.25743 h × $7.09/h (ml.g5.12xlarge, the hub's default) = $1.83
-    expect(estimate).toMatchObject({ currency: 'USD', estimate: true, amount: 1.83 });
+    expect(estimate).toMatchObject({ currency: 'USD', estimate: true, amount: 1.825176 });
     expect(estimate.basis).toMatch(
       /assumed for meta-textgeneration-llama-3-1-8b-instruct@2\.1\.0 on ml\.g5\.12xlarge/,
     );
@@ -383,7 +383,7 @@ describe('validate and price', () => {
       prices: { 'ml.g5.12xlarge': { perHour: 10, source: 'our EDP rate', date: '2026-11-01' } },
     });
     await overridden.prepare(spec, data);
-    expect(overridden.price(spec, statsOf(data)).amount).toBe(2.57);
+    expect(overridden.price(spec, statsOf(data)).amount).toBeCloseTo(2.574296, 6);
     expect(overridden.price(spec, statsOf(data)).source).toBe('our EDP rate');
   });
 
