@@ -5,11 +5,27 @@ import type { Interval } from './stats.js';
 /**
  * The CI gate: thresholds like `passRate >= 0.9`,
  * `categories.adversarial.passRate >= 0.8`, `latency.p95 <= 800`,
- * `cost.per1k <= 2`, `vsBaseline.delta >= -0.01` are checked against every
- * model of a run but the baseline (the reference, not a candidate), unless
- * `models` names which to check.
+ * `cost.per1k <= 2`, `vsBaseline.delta >= -0.01`, `consistency.flipRate <= 0.02`
+ * are checked against every model of a run but the baseline (the reference, not
+ * a candidate), unless `models` names which to check.
  */
 export type Comparison = '>=' | '<=' | '>' | '<' | '==';
+
+/**
+ * How a threshold on a metric with a 95% interval (passRate, vsBaseline.delta) is judged:
+ * - `point`: the measured value must meet it. A model exactly at the threshold passes about
+ *   half the time; one 3 standard errors above almost always passes.
+ * - `bound`: the interval's bound must meet it (the lower bound for `>=`/`>`, the upper for
+ *   `<=`/`<`). A model exactly at the threshold passes at most ~2.5% of the time, but a model
+ *   must sit about 2 standard errors above the threshold to pass reliably.
+ * Metrics without an interval (latency, cost, flipRate) are compared as measured under either rule.
+ * The default is `point`: it keeps the meaning the threshold had before the rule existed, and
+ * which error matters more (a bad model shipped or a good one held back) is the team's call
+ * (bench/gate-stability measures both; README "Gate rules").
+ */
+export const GATE_RULES = ['point', 'bound'] as const;
+export type GateRule = (typeof GATE_RULES)[number];
+export const DEFAULT_GATE_RULE: GateRule = 'point';
 
 export interface Threshold {
   /** The text as written, e.g. `passRate >= 0.9`. */
@@ -20,7 +36,9 @@ export interface Threshold {
 }
 
 export interface GateOptions {
-  /** Compare the interval's bound instead of the point estimate (lower bound for >=/>, upper for <=/<). @default false */
+  /** `point` (the measured value) or `bound` (the 95% interval's bound); see `GateRule`. @default 'point' */
+  rule?: GateRule;
+  /** @deprecated Use `rule: 'bound'`. Honoured when `rule` is not given. */
   useInterval?: boolean;
   /** Check only these models. @default every model but the baseline */
   models?: string[];
@@ -40,6 +58,8 @@ export interface GateLine {
 
 export interface GateResult {
   pass: boolean;
+  /** The rule applied to metrics that have an interval. */
+  rule: GateRule;
   lines: GateLine[];
 }
 
@@ -123,6 +143,12 @@ export function evaluateGate(
       }
     }
   }
+  const rule: GateRule = options.rule ?? (options.useInterval ? 'bound' : DEFAULT_GATE_RULE);
+  if (!GATE_RULES.includes(rule)) {
+    throw new PolytuneError('USAGE', `Unknown gate rule ${JSON.stringify(rule)}.`, {
+      hint: `Use one of: ${GATE_RULES.join(', ')}.`,
+    });
+  }
   const lines: GateLine[] = [];
   for (const threshold of parsed) {
     for (const model of models) {
@@ -133,7 +159,7 @@ export function evaluateGate(
         continue;
       }
       const bound =
-        options.useInterval && found.interval
+        rule === 'bound' && found.interval
           ? threshold.op === '>=' || threshold.op === '>'
             ? found.interval.low
             : threshold.op === '<=' || threshold.op === '<'
@@ -157,5 +183,5 @@ export function evaluateGate(
   if (models.length === 0 && parsed.length > 0) {
     lines.push({ threshold: '(run)', model: '-', pass: false, reason: 'the results hold no model' });
   }
-  return { pass: lines.every((l) => l.pass), lines };
+  return { pass: lines.every((l) => l.pass), rule, lines };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatMessageSchema } from '../src/dataset/example.js';
+import { DEFAULT_GATE_RULE, GATE_RULES } from './gate.js';
 
 /**
  * The suite schema: the source of truth for suite files (YAML/JSON) and
@@ -255,6 +256,11 @@ export const SuiteSchema = z
     generation: GenerationParamsSchema.default({ temperature: 0 }),
     /** Gate thresholds, e.g. `passRate >= 0.9` (see `polytune gate`). */
     thresholds: z.array(z.string()).default([]),
+    /** How `thresholds` are judged: `point` (measured value) or `bound` (95% interval bound); see README "Gate rules". */
+    gate: z
+      .object({ rule: z.enum(GATE_RULES).default(DEFAULT_GATE_RULE) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type SuiteInput = z.input<typeof SuiteSchema>;

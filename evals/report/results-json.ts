@@ -4,6 +4,7 @@ import { PolytuneError } from '../../src/errors.js';
 import type { RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
+import type { GateRule } from '../gate.js';
 import { readResultLines } from '../results-log.js';
 
 /** The schema version of results.json. Readers migrate older versions; bump on any breaking change. */
@@ -18,6 +19,8 @@ export interface ResultsHeader {
     file?: string;
     description?: string;
     thresholds: string[];
+    /** The suite's gate rule, when it sets one (`polytune gate` applies it unless told otherwise). */
+    gate?: { rule: GateRule };
     generation: Record<string, unknown>;
   };
   models: string[];

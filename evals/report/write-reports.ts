@@ -68,6 +68,7 @@ export async function writeReports(input: WriteReportsInput): Promise<string[]> 
         ...(file ? { file } : {}),
         ...(suite.description ? { description: suite.description } : {}),
         thresholds: suite.thresholds,
+        ...(suite.gate ? { gate: suite.gate } : {}),
         generation: suite.generation,
       },
       models: input.models,
