@@ -1,4 +1,5 @@
 import type { CaseResult, CaseStatus, JudgeUsage } from './case-result.js';
+import { JUDGE_PROMPT_HASH } from './graders/llm-judge.js';
 import {
   ClusterSums,
   clusteredPaired,
@@ -180,6 +181,7 @@ export class Aggregator {
   // With repeats: (model, case) → paired difference so far (d = b − c, m trials), and the finished clusters.
   private readonly pairClustersPending = new Map<string, { model: string; d: number; m: number }>();
   private readonly pairClusters = new Map<string, ClusterSums>();
+  private readonly judgeModels = new Set<string>();
 
   constructor(
     readonly models: readonly string[],
@@ -207,6 +209,7 @@ export class Aggregator {
     }
     overall.add(result);
     category.add(result);
+    if (result.judge) for (const id of result.judge.models ?? []) this.judgeModels.add(id);
     if (this.repeats > 1) this.addRepeat(result);
     if (this.baseline !== undefined && this.models.length > 1) this.addPair(result);
   }
@@ -312,6 +315,18 @@ export class Aggregator {
       }
       models.push(summary);
     }
-    return { models, baseline: this.baseline, repeats: this.repeats };
+    const run: RunSummary = { models, baseline: this.baseline, repeats: this.repeats };
+    const judge = this.judgeTotal();
+    if (judge.calls > 0) {
+      run.judge = { models: [...this.judgeModels].sort(), promptHash: JUDGE_PROMPT_HASH, ...judge };
+    }
+    return run;
+  }
+
+  /** The judge's calls, tokens and cost over every model under test. */
+  private judgeTotal(): JudgeUsage {
+    const total: JudgeUsage = { calls: 0, tokens: { input: 0, output: 0 }, cost: 0, priced: false };
+    for (const acc of this.overall.values()) addJudgeUsage(total, acc.judge);
+    return total;
   }
 }

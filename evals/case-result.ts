@@ -31,7 +31,7 @@ export interface CaseResult {
   /** Attempts made, retries included. */
   attempts?: number;
   /** The llm-judge calls made to grade this result (absent when no judge was called). */
-  judge?: JudgeUsage;
+  judge?: CaseJudgeUsage;
   /** Error code for `error` results (e.g. TIMEOUT, RATE_LIMIT). */
   errorCode?: string;
   finishedAt: string;
@@ -43,6 +43,11 @@ export interface JudgeUsage {
   tokens: { input: number; output: number };
   cost: number;
   priced: boolean;
+}
+
+/** A case's judge usage, with the judge model(s) that graded it. */
+export interface CaseJudgeUsage extends JudgeUsage {
+  models: string[];
 }
 
 /** The resume key of a result or a planned run. */
