@@ -4,6 +4,7 @@ import type { CaseJudgeUsage } from './case-result.js';
 import type { GradeContext } from './graders/grader-types.js';
 import { costOf, type ModelCalls } from './model-calls.js';
 import type { RunEvalOptions } from './run-options.js';
+import type { EvalCase } from './suite.js';
 
 /**
  * The llm-judge side of a run: resolves the judge model a grader names (once
@@ -38,8 +39,13 @@ export class JudgeCalls {
     return model;
   }
 
-  /** The judge a case's graders call, and the usage it piles up (`usage.calls` 0 until one is made). */
-  forCase(signal: AbortSignal): { judge: NonNullable<GradeContext['judge']>; usage: CaseJudgeUsage } {
+  /**
+   * The judge a case's graders call, and the usage it piles up (`usage.calls` 0 until one is
+   * made); undefined for a case without an llm-judge grader (most cases: nothing to allocate).
+   */
+  forCase(testCase: EvalCase, signal: AbortSignal): CaseJudging | undefined {
+    if (!testCase.graders?.some((g) => g.type === 'llm-judge' || g.type === 'not-llm-judge'))
+      return undefined;
     const usage: CaseJudgeUsage = {
       models: [],
       calls: 0,
@@ -53,8 +59,14 @@ export class JudgeCalls {
       count(usage, model, generation);
       return generation;
     };
-    return { judge, usage };
+    return { judge, usage, signal };
   }
+}
+
+export interface CaseJudging {
+  judge: NonNullable<GradeContext['judge']>;
+  usage: CaseJudgeUsage;
+  signal: AbortSignal;
 }
 
 function count(usage: CaseJudgeUsage, model: Model, generation: Generation): void {

@@ -2,11 +2,10 @@ import { isPolytuneError, PolytuneError } from '../src/errors.js';
 import type { GenerateRequest, Generation, Model } from '../src/provider.js';
 import { redact } from '../src/redact.js';
 import type { CaseDeadlines } from './case-deadlines.js';
-import type { CaseJudgeUsage, CaseResult } from './case-result.js';
+import type { CaseResult } from './case-result.js';
 import type { EvalEvent } from './eval-events.js';
 import { gradeCase } from './graders/grade.js';
-import type { GradeContext } from './graders/grader-types.js';
-import type { JudgeCalls } from './judge-calls.js';
+import type { CaseJudging, JudgeCalls } from './judge-calls.js';
 import { costOf, type ModelCalls } from './model-calls.js';
 import type { EvalCase, Suite } from './suite.js';
 
@@ -25,15 +24,15 @@ export function buildRequest(testCase: EvalCase, suite: Suite): GenerateRequest 
           ? input
           : [{ role: 'system', content: suite.system }, ...input];
   }
+  // Plain assignments in a fixed order (the cache key reads them): this runs once per case.
   const g = suite.generation;
-  return {
-    input: requestInput,
-    ...(g.maxTokens !== undefined ? { maxTokens: g.maxTokens } : {}),
-    temperature: g.temperature,
-    ...(g.topP !== undefined ? { topP: g.topP } : {}),
-    ...(g.stop !== undefined ? { stop: g.stop } : {}),
-    ...(g.seed !== undefined ? { seed: g.seed } : {}),
-  };
+  const request: GenerateRequest = { input: requestInput };
+  if (g.maxTokens !== undefined) request.maxTokens = g.maxTokens;
+  request.temperature = g.temperature;
+  if (g.topP !== undefined) request.topP = g.topP;
+  if (g.stop !== undefined) request.stop = g.stop;
+  if (g.seed !== undefined) request.seed = g.seed;
+  return request;
 }
 
 /** The request for one repeat: repeats of a case are distinct samples, so they must not share a cache entry. */
@@ -94,9 +93,14 @@ export async function gradeInto(
   model: Model,
   testCase: EvalCase,
   generation: Generation,
-  judging: { judge: NonNullable<GradeContext['judge']>; usage: CaseJudgeUsage; signal: AbortSignal },
+  signal: AbortSignal,
+  judging: CaseJudging | undefined,
 ): Promise<CaseResult> {
-  const grade = await gradeCase(generation.text, testCase, { signal: judging.signal, judge: judging.judge });
+  const grade = await gradeCase(
+    generation.text,
+    testCase,
+    judging ? { signal, judge: judging.judge } : { signal },
+  );
   const usage = generation.usage;
   result.status = grade.pass ? 'pass' : 'fail';
   result.reason = grade.reason;
@@ -107,7 +111,7 @@ export async function gradeInto(
   if (usage) result.tokens = { input: usage.inputTokens, output: usage.outputTokens };
   const cost = costOf(model, usage);
   if (cost !== undefined) result.cost = cost;
-  if (judging.usage.calls > 0) result.judge = judging.usage;
+  if (judging && judging.usage.calls > 0) result.judge = judging.usage;
   return result;
 }
 
@@ -135,14 +139,14 @@ export async function gradeAnswer(
   deps: { judges: JudgeCalls; signal: AbortSignal; now: () => number },
 ): Promise<CaseResult> {
   const result = startResult(model, testCase, repeat);
-  const judging = { ...deps.judges.forCase(deps.signal), signal: deps.signal };
+  const judging = deps.judges.forCase(testCase, deps.signal);
   const missing = ungradable(testCase);
   try {
     if (missing) throw new PolytuneError('INVALID_INPUT', missing, { isRetryable: false });
-    await gradeInto(result, model, testCase, generation, judging);
+    await gradeInto(result, model, testCase, generation, deps.signal, judging);
   } catch (error) {
     failInto(result, error, 1, generation);
-    if (judging.usage.calls > 0) result.judge = judging.usage;
+    if (judging && judging.usage.calls > 0) result.judge = judging.usage;
   }
   result.finishedAt = new Date(deps.now()).toISOString();
   return result;
@@ -168,7 +172,7 @@ export function createCaseRunner(deps: CaseRunnerDeps) {
     const deadline = deadlines.start();
     const signal = deadline.signal;
     const tally = { attempts: 0 };
-    const judging = { ...judges.forCase(signal), signal };
+    const judging = judges.forCase(testCase, signal);
     let generation: Generation | undefined;
     let cached = false;
     try {
@@ -190,10 +194,10 @@ export function createCaseRunner(deps: CaseRunnerDeps) {
       );
       generation = call.generation;
       cached = call.cached;
-      await gradeInto(result, model, testCase, generation, judging);
+      await gradeInto(result, model, testCase, generation, signal, judging);
     } catch (error) {
       failInto(result, deadline.timedOut() ? deadline.reason() : error, tally.attempts, generation);
-      if (judging.usage.calls > 0) result.judge = judging.usage;
+      if (judging && judging.usage.calls > 0) result.judge = judging.usage;
     } finally {
       deadline.done();
     }

@@ -8,7 +8,7 @@ import { createOpenAIProvider } from '../../providers/openai/openai-provider.js'
 
 /**
  * One contender in its own process, so its peak RSS is its own:
- *   contender.ts <bare|bare-http|polytune|polytune-cache> <cases> <concurrency> <port> [cases.jsonl]
+ *   contender.ts <bare|bare-http|sdk|polytune|polytune-cache> <cases> <concurrency> <port> [cases.jsonl]
  * Prints {wallMs, cpuMs, peakRssMb, passed} as JSON. The cases file is written
  * by the parent, so neither its time nor its memory is counted here.
  */
@@ -92,6 +92,26 @@ async function bareHttp(): Promise<number> {
   return passed;
 }
 
+/**
+ * polytune's OpenAI Model (the openai SDK, its undici Agent) in the bare loop: no
+ * runner. What every request costs through the official SDK, so the floor
+ * for the runner, and polytune ÷ sdk is the runner's own share.
+ */
+async function sdk(): Promise<number> {
+  const model = await createOpenAIProvider({ apiKey: 'bench-key', baseURL }).model('bench-model');
+  let next = 0;
+  let passed = 0;
+  const worker = async () => {
+    while (next < cases) {
+      const i = next++;
+      const generation = await model.generate({ input: `case ${i}`, temperature: 0 });
+      if (generation.text.trim() === `answer ${i}`) passed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return passed;
+}
+
 const cleanup: string[] = [];
 
 async function polytune(cache: boolean): Promise<number> {
@@ -120,7 +140,9 @@ const passed =
     ? await bare()
     : kind === 'bare-http'
       ? await bareHttp()
-      : await polytune(kind === 'polytune-cache');
+      : kind === 'sdk'
+        ? await sdk()
+        : await polytune(kind === 'polytune-cache');
 const wallMs = performance.now() - started;
 const used = process.cpuUsage(cpu);
 for (const dir of cleanup) await rm(dir, { recursive: true, force: true });

@@ -228,6 +228,7 @@ try {
     for (let round = 1; round <= rounds; round++) {
       figures.push(await contender('bare', size, server.port, round));
       figures.push(await contender('bare-http', size, server.port, round));
+      figures.push(await contender('sdk', size, server.port, round));
       if (beforeBundle)
         figures.push(await contender('polytune', size, server.port, round, file, beforeBundle));
       figures.push(await contender('polytune', size, server.port, round, file));
