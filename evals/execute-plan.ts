@@ -1,33 +1,17 @@
 import PQueue from 'p-queue';
 import { PolytuneError } from '../src/errors.js';
-import type { Generation, Model } from '../src/provider.js';
 import { CaseDeadlines } from './case-deadlines.js';
 import { type CaseResult, resultKey } from './case-result.js';
 import type { EvalEvent, RunStatus } from './eval-events.js';
 import { JudgeCalls } from './judge-calls.js';
 import { ModelCalls } from './model-calls.js';
-import { type PlannedCase, plannedCases, type RunPlan } from './plan-run.js';
+import type { ExecuteModel } from './model-execution.js';
+import { plannedCases, type RunPlan } from './plan-run.js';
 import { ResultsWriter } from './results-log.js';
 import { createCaseRunner, gradeAnswer } from './run-case.js';
 import type { EvalRunResult, RunEvalOptions } from './run-options.js';
-import type { EvalCase } from './suite.js';
 
-/** What an alternative executor gets for one model; see `RunEvalOptions.executeModel`. */
-export interface ModelExecution {
-  model: Model;
-  /** The (case, repeat) pairs this model still has to run. */
-  cases: AsyncIterable<PlannedCase>;
-  /** Writes one finished line to results.jsonl and the summary: exactly once per planned case. */
-  record(result: CaseResult): Promise<void>;
-  /** Grades an answer the executor obtained into the case's line (judge, cost, tokens included). */
-  grade(testCase: EvalCase, repeat: number, generation: Generation): Promise<CaseResult>;
-  /** Runs one case online (cache, retry, deadline), e.g. a line a batch service failed. */
-  runOnline(testCase: EvalCase, repeat: number): Promise<CaseResult>;
-  signal?: AbortSignal;
-  emit(event: EvalEvent): void;
-}
-
-export type ExecuteModel = (execution: ModelExecution) => Promise<void>;
+export type { ExecuteModel, ModelExecution } from './model-execution.js';
 
 type Counts = EvalRunResult['counts'];
 

@@ -6,9 +6,9 @@ import { Aggregator } from './aggregate.js';
 import { resultKey } from './case-result.js';
 import { type CaseStream, openCaseStream } from './case-sources.js';
 import { KeySet } from './key-set.js';
+import type { PlannedCase } from './model-execution.js';
 import { readResultLines, repairTail } from './results-log.js';
 import type { RunEvalOptions } from './run-options.js';
-import type { EvalCase } from './suite.js';
 
 /** What the execute stage needs: the models, the cases still to run, where results go. */
 export interface RunPlan {
@@ -27,12 +27,6 @@ export interface RunPlan {
   caseCount: number;
   /** Results this run will write (cases × repeats × models, less the resumed). */
   total: number;
-}
-
-/** One (case, repeat) a model still has to run. */
-export interface PlannedCase {
-  testCase: EvalCase;
-  repeat: number;
 }
 
 function checkOptions(options: RunEvalOptions): void {

@@ -2,7 +2,7 @@ import type { Model } from '../src/provider.js';
 import type { RetryPolicy } from '../src/retry.js';
 import type { RunSummary } from './aggregate.js';
 import type { EvalEvent, RunStatus } from './eval-events.js';
-import type { ExecuteModel } from './execute-plan.js';
+import type { ExecuteModel } from './model-execution.js';
 import type { LoadedSuite } from './suite.js';
 
 export interface RunEvalOptions {

@@ -3,7 +3,7 @@ import { planRun } from './plan-run.js';
 import { reportRun } from './report-run.js';
 import type { EvalRunResult, RunEvalOptions } from './run-options.js';
 
-export type { ExecuteModel, ModelExecution } from './execute-plan.js';
+export type { ExecuteModel, ModelExecution, PlannedCase } from './model-execution.js';
 export { buildRequest } from './run-case.js';
 export type { EvalRunResult, RunEvalOptions } from './run-options.js';
 

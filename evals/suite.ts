@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChatMessageSchema } from '../src/dataset/example.js';
-import { DEFAULT_GATE_RULE, GATE_RULES } from './gate.js';
+import { DEFAULT_GATE_RULE, GATE_RULES } from './gate-rule.js';
 
 /**
  * The suite schema: the source of truth for suite files (YAML/JSON) and

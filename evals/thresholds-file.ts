@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PolytuneError } from '../src/errors.js';
-import { GATE_RULES, type GateRule } from './gate.js';
+import { GATE_RULES, type GateRule } from './gate-rule.js';
 import { describeZodIssues } from './suite-loader.js';
 
 /** A thresholds file: a list of thresholds, or `{ thresholds, rule }` (`useInterval: true` is the old name of `rule: bound`). */

@@ -4,7 +4,7 @@ import { PolytuneError } from '../../src/errors.js';
 import type { RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
-import type { GateRule } from '../gate.js';
+import type { GateRule } from '../gate-rule.js';
 import { readResultLines } from '../results-log.js';
 
 /** The schema version of results.json. Readers migrate older versions; bump on any breaking change. */
