@@ -286,6 +286,14 @@ try {
       );
     }
   }
+  for (const name of new Set(figures.filter((f) => f.name.startsWith('runner')).map((f) => f.name))) {
+    const perCase = figures
+      .filter((f) => f.name === name)
+      .map((f) => ((f.cpuMs ?? Number.NaN) * 1000) / f.cases);
+    console.log(
+      `${name}: CPU per case ${median(perCase).toFixed(0)} µs (median; rounds ${perCase.map((x) => x.toFixed(0)).join(', ')})`,
+    );
+  }
   console.log(`\nserver process (not counted above): peak RSS ${serverRss.toFixed(0)} MB`);
 } finally {
   server.stop();
