@@ -234,6 +234,9 @@ try {
       figures.push(await contender('polytune', size, server.port, round, file));
       if (size === N) {
         figures.push(await contender('polytune-cache', size, server.port, round, file));
+        if (beforeBundle)
+          figures.push(await contender('runner', size, server.port, round, file, beforeBundle));
+        figures.push(await contender('runner', size, server.port, round, file));
         const pf = await promptfoo(size, server.port, round);
         if (pf) figures.push(pf);
       }
