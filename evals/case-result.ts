@@ -30,9 +30,24 @@ export interface CaseResult {
   cached?: boolean;
   /** Attempts made, retries included. */
   attempts?: number;
+  /** The llm-judge calls made to grade this result (absent when no judge was called). */
+  judge?: CaseJudgeUsage;
   /** Error code for `error` results (e.g. TIMEOUT, RATE_LIMIT). */
   errorCode?: string;
   finishedAt: string;
+}
+
+/** What llm-judge calls cost: tokens, and USD from the judge model's price (`priced` false when it has none). */
+export interface JudgeUsage {
+  calls: number;
+  tokens: { input: number; output: number };
+  cost: number;
+  priced: boolean;
+}
+
+/** A case's judge usage, with the judge model(s) that graded it. */
+export interface CaseJudgeUsage extends JudgeUsage {
+  models: string[];
 }
 
 /** The resume key of a result or a planned run. */

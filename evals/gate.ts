@@ -1,15 +1,18 @@
 import { PolytuneError } from '../src/errors.js';
 import type { MetricSummary, ModelSummary, RunSummary } from './aggregate.js';
+import { DEFAULT_GATE_RULE, GATE_RULES, type GateRule } from './gate-rule.js';
 import type { Interval } from './stats.js';
 
 /**
  * The CI gate: thresholds like `passRate >= 0.9`,
  * `categories.adversarial.passRate >= 0.8`, `latency.p95 <= 800`,
- * `cost.per1k <= 2`, `vsBaseline.delta >= -0.01` are checked against every
- * model of a run but the baseline (the reference, not a candidate), unless
- * `models` names which to check.
+ * `cost.per1k <= 2`, `vsBaseline.delta >= -0.01`, `consistency.flipRate <= 0.02`
+ * are checked against every model of a run but the baseline (the reference, not
+ * a candidate), unless `models` names which to check.
  */
 export type Comparison = '>=' | '<=' | '>' | '<' | '==';
+
+export { DEFAULT_GATE_RULE, GATE_RULES, type GateRule } from './gate-rule.js';
 
 export interface Threshold {
   /** The text as written, e.g. `passRate >= 0.9`. */
@@ -20,7 +23,9 @@ export interface Threshold {
 }
 
 export interface GateOptions {
-  /** Compare the interval's bound instead of the point estimate (lower bound for >=/>, upper for <=/<). @default false */
+  /** `point` (the measured value) or `bound` (the 95% interval's bound); see `GateRule`. @default 'point' */
+  rule?: GateRule;
+  /** @deprecated Use `rule: 'bound'`. Honoured when `rule` is not given. */
   useInterval?: boolean;
   /** Check only these models. @default every model but the baseline */
   models?: string[];
@@ -40,6 +45,8 @@ export interface GateLine {
 
 export interface GateResult {
   pass: boolean;
+  /** The rule applied to metrics that have an interval. */
+  rule: GateRule;
   lines: GateLine[];
 }
 
@@ -123,6 +130,12 @@ export function evaluateGate(
       }
     }
   }
+  const rule: GateRule = options.rule ?? (options.useInterval ? 'bound' : DEFAULT_GATE_RULE);
+  if (!GATE_RULES.includes(rule)) {
+    throw new PolytuneError('USAGE', `Unknown gate rule ${JSON.stringify(rule)}.`, {
+      hint: `Use one of: ${GATE_RULES.join(', ')}.`,
+    });
+  }
   const lines: GateLine[] = [];
   for (const threshold of parsed) {
     for (const model of models) {
@@ -133,7 +146,7 @@ export function evaluateGate(
         continue;
       }
       const bound =
-        options.useInterval && found.interval
+        rule === 'bound' && found.interval
           ? threshold.op === '>=' || threshold.op === '>'
             ? found.interval.low
             : threshold.op === '<=' || threshold.op === '<'
@@ -157,5 +170,5 @@ export function evaluateGate(
   if (models.length === 0 && parsed.length > 0) {
     lines.push({ threshold: '(run)', model: '-', pass: false, reason: 'the results hold no model' });
   }
-  return { pass: lines.every((l) => l.pass), lines };
+  return { pass: lines.every((l) => l.pass), rule, lines };
 }

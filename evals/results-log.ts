@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
-import { redact } from '../src/redact.js';
+import { redactor } from '../src/redact.js';
 import type { CaseResult } from './case-result.js';
 import { readLineBatches } from './line-batches.js';
 
@@ -84,6 +84,8 @@ export class ResultsWriter {
     // Model text and error reasons are what can carry a secret; inputs come from the suite file.
     // Copied only when something was redacted (the common case writes the result as it is).
     let safe = result;
+    // The environment is read once for the line's fields, not once per field (it was 4% of a run's CPU).
+    const redact = redactor();
     const reason = redact(result.reason);
     const output = result.output !== undefined ? redact(result.output) : undefined;
     let graders = result.graders;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatMessageSchema } from '../src/dataset/example.js';
+import { DEFAULT_GATE_RULE, GATE_RULES } from './gate-rule.js';
 
 /**
  * The suite schema: the source of truth for suite files (YAML/JSON) and
@@ -264,6 +265,11 @@ export const SuiteSchema = z
         z.string().regex(/^[A-Za-z0-9][\w.+-]{0,39}$/, 'a short name: letters, digits, . _ + -, at most 40'),
         z.string().min(1),
       )
+      .optional(),
+    /** How `thresholds` are judged: `point` (measured value) or `bound` (95% interval bound); see README "Gate rules". */
+    gate: z
+      .object({ rule: z.enum(GATE_RULES).default(DEFAULT_GATE_RULE) })
+      .strict()
       .optional(),
   })
   .strict();

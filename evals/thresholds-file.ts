@@ -3,15 +3,18 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PolytuneError } from '../src/errors.js';
+import { GATE_RULES, type GateRule } from './gate-rule.js';
 import { describeZodIssues } from './suite-loader.js';
 
-/** A thresholds file: a list of thresholds, or `{ thresholds, useInterval }`. */
+/** A thresholds file: a list of thresholds, or `{ thresholds, rule }` (`useInterval: true` is the old name of `rule: bound`). */
 export const ThresholdsFileSchema = z.union([
   z.array(z.string()).min(1),
   z
     .object({
       thresholds: z.array(z.string()).min(1),
-      /** Gate on the interval's bound instead of the point estimate. @default false */
+      /** `point` or `bound` (see `GateRule`). @default the suite's rule, else 'point' */
+      rule: z.enum(GATE_RULES).optional(),
+      /** @deprecated `rule: bound`. Gate on the interval's bound instead of the point estimate. @default false */
       useInterval: z.boolean().default(false),
     })
     .strict(),
@@ -19,7 +22,7 @@ export const ThresholdsFileSchema = z.union([
 
 export async function loadThresholdsFile(
   file: string,
-): Promise<{ thresholds: string[]; useInterval: boolean }> {
+): Promise<{ thresholds: string[]; useInterval: boolean; rule?: GateRule }> {
   let raw: unknown;
   try {
     const text = await readFile(file, 'utf8');
@@ -35,8 +38,11 @@ export async function loadThresholdsFile(
   if (!parsed.success) {
     throw new PolytuneError('INVALID_INPUT', `Invalid thresholds file:\n${describeZodIssues(parsed.error)}`, {
       file,
-      hint: 'Write a list of thresholds, or { thresholds: [...], useInterval: true }.',
+      hint: 'Write a list of thresholds, or { thresholds: [...], rule: bound }.',
     });
   }
-  return Array.isArray(parsed.data) ? { thresholds: parsed.data, useInterval: false } : parsed.data;
+  if (Array.isArray(parsed.data)) return { thresholds: parsed.data, useInterval: false };
+  const { thresholds, useInterval, rule } = parsed.data;
+  const chosen = rule ?? (useInterval ? 'bound' : undefined);
+  return { thresholds, useInterval: chosen === 'bound', ...(chosen ? { rule: chosen } : {}) };
 }

@@ -60,8 +60,23 @@ function knownSecrets(): string[] {
 }
 
 export function redact(text: string): string {
+  return redactWith(knownSecrets(), text);
+}
+
+/**
+ * One redactor for several strings redacted in the same synchronous step (the fields
+ * of one results line): the environment is read once for all of them instead of once
+ * each. Use it at once and drop it; no code runs between its calls that could set a
+ * secret it would miss.
+ */
+export function redactor(): (text: string) => string {
+  const secrets = knownSecrets();
+  return (text) => redactWith(secrets, text);
+}
+
+function redactWith(secrets: readonly string[], text: string): string {
   let out = text;
-  for (const secret of knownSecrets()) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
   if (!MAYBE_PATTERN.test(out)) return out;
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(pattern, (match, prefix?: string) =>

@@ -8,7 +8,7 @@ import { createOpenAIProvider } from '../../providers/openai/openai-provider.js'
 
 /**
  * One contender in its own process, so its peak RSS is its own:
- *   contender.ts <bare|bare-http|polytune|polytune-cache> <cases> <concurrency> <port> [cases.jsonl]
+ *   contender.ts <bare|bare-http|sdk|polytune|polytune-cache|runner> <cases> <concurrency> <port> [cases.jsonl]
  * Prints {wallMs, cpuMs, peakRssMb, passed} as JSON. The cases file is written
  * by the parent, so neither its time nor its memory is counted here.
  */
@@ -92,7 +92,60 @@ async function bareHttp(): Promise<number> {
   return passed;
 }
 
+/**
+ * polytune's OpenAI Model (the openai SDK, its undici Agent) in the bare loop: no
+ * runner. What every request costs through the official SDK, so the floor
+ * for the runner, and polytune ÷ sdk is the runner's own share.
+ */
+async function sdk(): Promise<number> {
+  const model = await createOpenAIProvider({ apiKey: 'bench-key', baseURL }).model('bench-model');
+  let next = 0;
+  let passed = 0;
+  const worker = async () => {
+    while (next < cases) {
+      const i = next++;
+      const generation = await model.generate({ input: `case ${i}`, temperature: 0 });
+      if (generation.text.trim() === `answer ${i}`) passed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return passed;
+}
+
 const cleanup: string[] = [];
+
+/**
+ * The runner alone: `runEval` (equals grader, results.jsonl, all four reports) on a
+ * Model that answers in memory, no HTTP. Its CPU per case is the runner's own
+ * cost, undisturbed by the server or the SDK competing for the same cores.
+ */
+async function runnerOnly(): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'polytune-bench-'));
+  if (!casesFile) throw new Error('runner needs the cases file');
+  const suite = parseSuite({ name: 'bench', sources: [{ file: casesFile }] }, dir);
+  const model = {
+    id: 'in-memory',
+    provider: 'bench',
+    async generate(request: { input: unknown }) {
+      const text = typeof request.input === 'string' ? request.input : '';
+      return {
+        text: `answer ${text.slice(5)}`,
+        latencyMs: 0,
+        usage: { inputTokens: 3, outputTokens: 2 },
+      };
+    },
+  };
+  const run = await runEval({
+    suite,
+    models: [model as unknown as Parameters<typeof runEval>[0]['models'][number]],
+    out: join(dir, 'out'),
+    concurrency,
+    cache: false,
+    reports: true,
+  });
+  cleanup.push(dir);
+  return run.summary.models[0]?.passed ?? 0;
+}
 
 async function polytune(cache: boolean): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'polytune-bench-'));
@@ -120,7 +173,11 @@ const passed =
     ? await bare()
     : kind === 'bare-http'
       ? await bareHttp()
-      : await polytune(kind === 'polytune-cache');
+      : kind === 'sdk'
+        ? await sdk()
+        : kind === 'runner'
+          ? await runnerOnly()
+          : await polytune(kind === 'polytune-cache');
 const wallMs = performance.now() - started;
 const used = process.cpuUsage(cpu);
 for (const dir of cleanup) await rm(dir, { recursive: true, force: true });

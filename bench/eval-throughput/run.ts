@@ -228,11 +228,15 @@ try {
     for (let round = 1; round <= rounds; round++) {
       figures.push(await contender('bare', size, server.port, round));
       figures.push(await contender('bare-http', size, server.port, round));
+      figures.push(await contender('sdk', size, server.port, round));
       if (beforeBundle)
         figures.push(await contender('polytune', size, server.port, round, file, beforeBundle));
       figures.push(await contender('polytune', size, server.port, round, file));
       if (size === N) {
         figures.push(await contender('polytune-cache', size, server.port, round, file));
+        if (beforeBundle)
+          figures.push(await contender('runner', size, server.port, round, file, beforeBundle));
+        figures.push(await contender('runner', size, server.port, round, file));
         const pf = await promptfoo(size, server.port, round);
         if (pf) figures.push(pf);
       }
@@ -284,6 +288,14 @@ try {
         ),
       );
     }
+  }
+  for (const name of new Set(figures.filter((f) => f.name.startsWith('runner')).map((f) => f.name))) {
+    const perCase = figures
+      .filter((f) => f.name === name)
+      .map((f) => ((f.cpuMs ?? Number.NaN) * 1000) / f.cases);
+    console.log(
+      `${name}: CPU per case ${median(perCase).toFixed(0)} µs (median; rounds ${perCase.map((x) => x.toFixed(0)).join(', ')})`,
+    );
   }
   console.log(`\nserver process (not counted above): peak RSS ${serverRss.toFixed(0)} MB`);
 } finally {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PolytuneError } from '../../src/errors.js';
 import type { GraderHandler } from './grader-types.js';
 
@@ -21,6 +22,19 @@ export function judgePrompt(rubric: string, input: unknown, output: string, expe
     .filter(Boolean)
     .join('\n\n');
 }
+
+/** How the judge is called: a greedy single vote, or k sampled votes. */
+const JUDGE_CALL = { singleTemperature: 0, votingTemperature: 0.7, maxTokens: 200 } as const;
+
+/**
+ * sha256 of the judge prompt template (placeholders where the rubric, input, reference
+ * and answer go) and the call settings: recorded in results.json so a change of either
+ * is visible between two runs' grades.
+ */
+export const JUDGE_PROMPT_HASH = createHash('sha256')
+  .update(judgePrompt('{{rubric}}', '{{input}}', '{{output}}', '{{expected}}'))
+  .update(JSON.stringify(JUDGE_CALL))
+  .digest('hex');
 
 /** PASS, FAIL, or undefined when the judge said neither. */
 export function parseVerdict(text: string): { pass: boolean; why: string } | undefined {
@@ -49,7 +63,12 @@ export const llmJudge: GraderHandler<'llm-judge'> = async (output, testCase, spe
     // Distinct seeds (and some temperature when k > 1) so k votes are k samples, each cached on its own.
     const generation = await context.judge(
       spec.model,
-      { input: prompt, temperature: spec.k > 1 ? 0.7 : 0, seed: i, maxTokens: 200 },
+      {
+        input: prompt,
+        temperature: spec.k > 1 ? JUDGE_CALL.votingTemperature : JUDGE_CALL.singleTemperature,
+        seed: i,
+        maxTokens: JUDGE_CALL.maxTokens,
+      },
       context.signal,
     );
     const verdict = parseVerdict(generation.text);

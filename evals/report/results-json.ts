@@ -4,6 +4,7 @@ import { PolytuneError } from '../../src/errors.js';
 import type { RunSummary } from '../aggregate.js';
 import type { CaseResult } from '../case-result.js';
 import type { RunStatus } from '../eval-events.js';
+import type { GateRule } from '../gate-rule.js';
 import { readResultLines } from '../results-log.js';
 import type { ModelInfo } from './model-names.js';
 import type { Provenance } from './provenance.js';
@@ -20,6 +21,8 @@ export interface ResultsHeader {
     file?: string;
     description?: string;
     thresholds: string[];
+    /** The suite's gate rule, when it sets one (`polytune gate` applies it unless told otherwise). */
+    gate?: { rule: GateRule };
     generation: Record<string, unknown>;
     /** The suite's valid labels (classification), for reading outputs as labels again. */
     labels?: string[];

@@ -56,6 +56,7 @@ export function resultsHeader(input: WriteReportsInput): ResultsHeader {
       ...(file ? { file } : {}),
       ...(suite.description ? { description: suite.description } : {}),
       thresholds: suite.thresholds,
+      ...(suite.gate ? { gate: suite.gate } : {}),
       generation: suite.generation,
       ...(suite.labels ? { labels: suite.labels } : {}),
     },
@@ -80,7 +81,11 @@ export async function writeReports(input: WriteReportsInput): Promise<string[]> 
 function suiteGate(header: ResultsHeader): GateResult | undefined {
   if (header.suite.thresholds.length === 0) return undefined;
   try {
-    return evaluateGate(header.summary, header.suite.thresholds);
+    return evaluateGate(
+      header.summary,
+      header.suite.thresholds,
+      header.suite.gate ? { rule: header.suite.gate.rule } : {},
+    );
   } catch {
     return undefined; // a threshold that does not parse is reported by `polytune gate`, not here
   }

@@ -83,6 +83,43 @@ describe('polytune gate', () => {
     expect(stdout.join('')).toContain('lower bound 0.207');
   });
 
+  it('says which rule it applied; --rule, the thresholds file and the suite choose it', async () => {
+    capture();
+    expect(await main(['gate', results, '--threshold', 'passRate >= 0.5'])).toBe(0);
+    expect(stdout.join('')).toMatch(/^gate rule: point \(measured values\)$/m);
+    capture();
+    expect(await main(['gate', results, '--threshold', 'passRate >= 0.5', '--rule', 'bound'])).toBe(1);
+    expect(stdout.join('')).toMatch(/^gate rule: bound /m);
+    const file = join(dir, 'rule.yaml');
+    await writeFile(file, 'thresholds:\n  - passRate >= 0.5\nrule: bound\n');
+    capture();
+    expect(await main(['gate', results, '--thresholds', file])).toBe(1);
+    capture();
+    expect(await main(['gate', results, '--thresholds', file, '--rule', 'point'])).toBe(0);
+    capture();
+    expect(await main(['gate', results, '--threshold', 'passRate >= 0.5', '--rule', 'lenient'])).toBe(2);
+    expect(stderr.join('')).toContain('point, bound');
+    // A suite that sets `gate.rule` records it in results.json; `polytune gate` applies it.
+    const out = join(dir, 'bound-out');
+    await runEval({
+      suite: parseSuite(
+        {
+          name: 'bound',
+          thresholds: ['passRate >= 0.5'],
+          gate: { rule: 'bound' },
+          cases: [{ input: 'a', expected: 'A' }],
+        },
+        dir,
+      ),
+      models: [fakeModel('m', (r) => lastText(r).toUpperCase())],
+      out,
+      cache: false,
+    });
+    capture();
+    expect(await main(['gate', join(out, 'results.json')])).toBe(1);
+    expect(stdout.join('')).toContain('gate rule: bound');
+  });
+
   it('exits 2 on an unreadable threshold', async () => {
     capture();
     expect(await main(['gate', results, '--threshold', 'passRate high'])).toBe(2);

@@ -83,6 +83,45 @@ describe('gate', () => {
     expect(strict.lines[0]?.reason).toBe('lower bound 0.85 does not meet >= 0.9');
   });
 
+  it('offers both rules, point by default, and says which it applied', () => {
+    const point = evaluateGate(summary, ['passRate >= 0.9', 'vsBaseline.delta >= 0']);
+    expect(point.rule).toBe('point');
+    expect(point.pass).toBe(true);
+    const bound = evaluateGate(summary, ['passRate >= 0.9', 'vsBaseline.delta >= 0', 'latency.p95 <= 900'], {
+      rule: 'bound',
+    });
+    expect(bound.rule).toBe('bound');
+    expect(bound.lines.map((l) => [l.threshold, l.pass, l.compared])).toEqual([
+      ['passRate >= 0.9', false, 0.85],
+      ['vsBaseline.delta >= 0', false, -0.03],
+      // No interval: compared as measured under either rule.
+      ['latency.p95 <= 900', true, 900],
+    ]);
+    expect(evaluateGate(summary, ['passRate >= 0.9'], { useInterval: true }).rule).toBe('bound');
+    expect(() => evaluateGate(summary, ['passRate >= 0.9'], { rule: 'lenient' as never })).toThrow(
+      expect.objectContaining({ code: 'USAGE' }),
+    );
+  });
+
+  it('gates on consistency.flipRate and judge cost', () => {
+    const withRepeats: RunSummary = {
+      ...summary,
+      repeats: 3,
+      models: [
+        model('new', {
+          consistency: { cases: 100, consistent: 97, rate: 0.97, flipRate: 0.03 },
+          judge: { calls: 100, tokens: { input: 1000, output: 100 }, cost: 0.25, priced: true },
+        }),
+      ],
+      baseline: undefined,
+    };
+    const r = evaluateGate(withRepeats, ['consistency.flipRate <= 0.02', 'judge.cost <= 1']);
+    expect(r.lines.map((l) => [l.threshold, l.pass, l.measured])).toEqual([
+      ['consistency.flipRate <= 0.02', false, 0.03],
+      ['judge.cost <= 1', true, 0.25],
+    ]);
+  });
+
   it('fails, with a reason, on a metric the run does not have', () => {
     const r = evaluateGate(summary, ['categories.edge.passRate >= 0.5'], { models: ['new'] });
     expect(r.pass).toBe(false);

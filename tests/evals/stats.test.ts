@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../evals/aggregate.js';
 import type { CaseResult } from '../../evals/case-result.js';
-import { LatencySketch, mcnemar, pairedDelta, wilson } from '../../evals/stats.js';
+import {
+  ClusterSums,
+  clusteredPaired,
+  clusteredWilson,
+  LatencySketch,
+  mcnemar,
+  pairedDelta,
+  wilson,
+} from '../../evals/stats.js';
 
 describe('wilson', () => {
   it('matches the textbook interval for 8/10', () => {
@@ -35,6 +43,18 @@ describe('mcnemar', () => {
   it('gives p = 1 with no discordant pairs', () => {
     expect(mcnemar(0, 0).pValue).toBe(1);
   });
+  it('gives statistic 0 and p = 1 when b = c, exact or χ²', () => {
+    for (const [b, c] of [
+      [3, 3],
+      [20, 20],
+      [12, 13],
+    ] as const) {
+      const r = mcnemar(b, c);
+      expect(r.statistic).toBe(0);
+      expect(r.pValue).toBe(1);
+    }
+    expect(mcnemar(20, 20).method).toBe('chi2');
+  });
 });
 
 describe('pairedDelta', () => {
@@ -45,6 +65,35 @@ describe('pairedDelta', () => {
     expect(delta).toBeCloseTo(0.1, 10);
     expect(interval.low).toBeCloseTo(0.1 - 0.08544, 4);
     expect(interval.high).toBeCloseTo(0.1 + 0.08544, 4);
+  });
+});
+
+describe('clustered statistics', () => {
+  it('reduce to Wilson and the paired Wald interval with one trial per case', () => {
+    const sums = new ClusterSums();
+    for (let i = 0; i < 10; i++) sums.add(i < 8 ? 1 : 0, 1);
+    const w = clusteredWilson(sums);
+    expect(w.effectiveN).toBeCloseTo(10, 9);
+    expect(w.interval.low).toBeCloseTo(wilson(8, 10).low, 10);
+    // 100 pairs: 15 model-only passes (d = 1), 5 baseline-only (d = −1), 80 concordant.
+    const paired = new ClusterSums();
+    for (let i = 0; i < 100; i++) paired.add(i < 15 ? 1 : i < 20 ? -1 : 0, 1);
+    const clustered = clusteredPaired(paired, 15, 5);
+    const plain = pairedDelta(15, 5, 100);
+    expect(clustered.delta).toBeCloseTo(plain.delta, 12);
+    expect(clustered.interval.low).toBeCloseTo(plain.interval.low, 10);
+    // Durkalski's χ² with one pair per case is McNemar's uncorrected (b − c)² / (b + c).
+    expect(clustered.statistic).toBeCloseTo(100 / 20, 10);
+    expect(clustered.method).toBe('clustered');
+  });
+  it('give statistic 0 and p = 1 when the discordant pairs balance', () => {
+    const sums = new ClusterSums();
+    sums.add(2, 2);
+    sums.add(-2, 2);
+    sums.add(0, 2);
+    const r = clusteredPaired(sums, 2, 2);
+    expect(r.statistic).toBe(0);
+    expect(r.pValue).toBe(1);
   });
 });
 
@@ -114,6 +163,76 @@ describe('Aggregator', () => {
     agg.add(result('m', 'a', 'pass', { repeat: 1 }));
     agg.add(result('m', 'b', 'pass'));
     agg.add(result('m', 'b', 'fail', { repeat: 1 }));
-    expect(agg.summary().models[0]?.consistency).toEqual({ cases: 2, consistent: 1, rate: 0.5 });
+    expect(agg.summary().models[0]?.consistency).toEqual({
+      cases: 2,
+      consistent: 1,
+      rate: 0.5,
+      flipRate: 0.5,
+    });
+  });
+
+  // Deterministic outputs: case i passes on every repeat or fails on every repeat, for both models.
+  const deterministicRun = (repeats: number) => {
+    const agg = new Aggregator(['new', 'base'], repeats, 'base');
+    for (let i = 0; i < 60; i++) {
+      for (let r = 0; r < repeats; r++) {
+        agg.add(
+          result('new', `c${i}`, i % 5 === 0 ? 'fail' : 'pass', {
+            repeat: r,
+            category: i % 2 ? 'edge' : 'held-out',
+          }),
+        );
+        agg.add(
+          result('base', `c${i}`, i % 3 === 0 ? 'fail' : 'pass', {
+            repeat: r,
+            category: i % 2 ? 'edge' : 'held-out',
+          }),
+        );
+      }
+    }
+    return agg.summary().models.find((m) => m.model === 'new');
+  };
+
+  it('gives N repeats of the same deterministic outputs the interval of one run', () => {
+    const once = deterministicRun(1);
+    for (const repeats of [2, 5]) {
+      const many = deterministicRun(repeats);
+      expect(many?.n).toBe(60 * repeats);
+      expect(many?.passRate).toBeCloseTo(once?.passRate ?? -1, 12);
+      expect(many?.interval.low).toBeCloseTo(once?.interval.low ?? -1, 10);
+      expect(many?.interval.high).toBeCloseTo(once?.interval.high ?? -1, 10);
+      expect(many?.effectiveN).toBeCloseTo(60, 9);
+      expect(many?.categories.edge?.interval.low).toBeCloseTo(once?.categories.edge?.interval.low ?? -1, 10);
+      expect(many?.vsBaseline?.delta).toBeCloseTo(once?.vsBaseline?.delta ?? -1, 12);
+      expect(many?.vsBaseline?.interval.low).toBeCloseTo(once?.vsBaseline?.interval.low ?? -1, 10);
+      expect(many?.vsBaseline?.interval.high).toBeCloseTo(once?.vsBaseline?.interval.high ?? -1, 10);
+      expect(many?.consistency?.flipRate).toBe(0);
+    }
+    // The naive count (every trial independent) would have narrowed it by about √5.
+    const naive = wilson(48 * 5, 60 * 5);
+    expect(deterministicRun(5)?.interval.low).toBeLessThan(naive.low - 0.03);
+  });
+
+  it('counts repeats that disagree as extra information, up to cases × repeats', () => {
+    // Every case passes exactly one repeat of two: no spread between cases at all.
+    const agg = new Aggregator(['m'], 2);
+    for (let i = 0; i < 40; i++) {
+      agg.add(result('m', `c${i}`, 'pass'));
+      agg.add(result('m', `c${i}`, 'fail', { repeat: 1 }));
+    }
+    const m = agg.summary().models[0];
+    expect(m?.effectiveN).toBe(80);
+    expect(m?.interval).toEqual(wilson(40, 80));
+    expect(m?.consistency?.flipRate).toBe(1);
+  });
+
+  it("counts a cancelled run's unfinished repeats as smaller clusters", () => {
+    const agg = new Aggregator(['m'], 3);
+    agg.add(result('m', 'a', 'pass'));
+    agg.add(result('m', 'b', 'fail'));
+    const m = agg.summary().models[0];
+    expect(m?.n).toBe(2);
+    expect(m?.interval).toEqual(wilson(1, 2));
+    expect(m?.consistency?.cases).toBe(0);
   });
 });

@@ -206,7 +206,13 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
           hint: 'Add `thresholds` to the suite, or run `polytune gate` with --thresholds.',
         });
       }
-      return printGate(evaluateGate(run.summary, suite.suite.thresholds), flags.json ?? false, name);
+      return printGate(
+        evaluateGate(run.summary, suite.suite.thresholds, {
+          ...(suite.suite.gate ? { rule: suite.suite.gate.rule } : {}),
+        }),
+        flags.json ?? false,
+        name,
+      );
     }
     return 0;
   } finally {

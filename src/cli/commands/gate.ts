@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { evaluateGate, type GateResult } from '../../../evals/gate.js';
+import { evaluateGate, GATE_RULES, type GateResult, type GateRule } from '../../../evals/gate.js';
 import { defaultModelName, modelInfos, nameOf } from '../../../evals/report/model-names.js';
 import { readResultsSummary } from '../../../evals/report/results-json.js';
 import { gateMarkdown } from '../../../evals/report/summary-md.js';
@@ -13,6 +13,7 @@ interface GateFlags {
   thresholds?: string;
   threshold?: string[];
   useInterval?: boolean;
+  rule?: string;
   model?: string[];
   json?: boolean;
 }
@@ -30,6 +31,11 @@ function annotate(result: GateResult, name: (id: string) => string): void {
   }
 }
 
+const RULE_MEANING: Record<GateRule, string> = {
+  point: 'measured values',
+  bound: '95% interval bounds for passRate and delta, measured values elsewhere',
+};
+
 /** Prints each threshold with its measured value and interval; returns the exit code. */
 export function printGate(
   result: GateResult,
@@ -39,6 +45,7 @@ export function printGate(
   // With --json stdout is for the machine reading it, so no annotations there.
   if (json) out.json(result);
   else {
+    out.line(`gate rule: ${result.rule} (${RULE_MEANING[result.rule]})`);
     annotate(result, name);
     const width = Math.max(0, ...result.lines.map((l) => l.threshold.length));
     for (const line of result.lines) {
@@ -64,11 +71,12 @@ export function printGate(
 export async function runGate(file: string, flags: GateFlags): Promise<number> {
   const results = await readResultsSummary(file);
   let thresholds = results.suite.thresholds;
-  let useInterval = flags.useInterval ?? false;
+  // Flag, then the thresholds file, then the rule the suite recorded in results.json.
+  let rule = parseRule(flags.rule) ?? (flags.useInterval ? 'bound' : undefined) ?? results.suite.gate?.rule;
   if (flags.thresholds) {
     const loaded = await loadThresholdsFile(flags.thresholds);
     thresholds = loaded.thresholds;
-    useInterval = flags.useInterval ?? loaded.useInterval;
+    rule = parseRule(flags.rule) ?? (flags.useInterval ? 'bound' : undefined) ?? loaded.rule;
   }
   if (flags.threshold?.length) thresholds = flags.threshold;
   if (thresholds.length === 0) {
@@ -82,9 +90,23 @@ export async function runGate(file: string, flags: GateFlags): Promise<number> {
   // --model takes an id or a display name.
   const byName = new Map((results.modelInfo ?? []).map((m) => [m.name, m.id]));
   const models = flags.model?.map((m) => byName.get(m) ?? m);
-  const result = evaluateGate(results.summary, thresholds, { useInterval, ...(models ? { models } : {}) });
+  const result = evaluateGate(results.summary, thresholds, {
+    ...(rule ? { rule } : {}),
+    ...(models ? { models } : {}),
+  });
   await appendStepSummaryText(gateMarkdown(result, name).join('\n'));
   return printGate(result, flags.json ?? false, name);
+}
+
+/** `--rule` value, checked. */
+export function parseRule(value: string | undefined): GateRule | undefined {
+  if (value === undefined) return undefined;
+  if (!(GATE_RULES as readonly string[]).includes(value)) {
+    throw new PolytuneError('USAGE', `Expected --rule to be one of ${GATE_RULES.join(', ')}, got ${value}.`, {
+      hint: 'point: the measured value must meet the threshold; bound: the 95% interval bound must.',
+    });
+  }
+  return value as GateRule;
 }
 
 export function register(program: Command): void {
@@ -102,15 +124,16 @@ export function register(program: Command): void {
       collect,
     )
     .option(
-      '--use-interval',
-      'compare the 95% interval bound (lower for >=, upper for <=) instead of the point estimate',
+      '--rule <point|bound>',
+      'point: the measured value must meet each threshold; bound: the 95% interval bound must (lower for >=, upper for <=). Default: the thresholds file, the suite, else point',
     )
+    .option('--use-interval', 'the same as --rule bound')
     .option('--model <id>', 'check only this model, by id or display name (repeatable)', collect)
     .option('--json', 'print the gate result as JSON')
     .addHelpText(
       'after',
       '\nMetrics: passRate, meanScore, errored, latency.p50|p95|p99|mean, cost.per1k|total, tokens.input|output,\n' +
-        '         consistency.rate, categories.<name>.<metric>, vsBaseline.delta|pValue. A trailing % divides by 100.',
+        '         consistency.rate|flipRate, judge.cost, categories.<name>.<metric>, vsBaseline.delta|pValue. A trailing % divides by 100.',
     )
     .action(async (file: string, flags: GateFlags) => {
       process.exitCode = await runGate(file, flags);
