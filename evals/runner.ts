@@ -6,6 +6,7 @@ import type { GenerateRequest, Generation, Model } from '../src/provider.js';
 import { redact } from '../src/redact.js';
 import { type RetryPolicy, withRetry } from '../src/retry.js';
 import { Aggregator, type RunSummary } from './aggregate.js';
+import { executeBatches } from './batch/execute-batches.js';
 import { CaseDeadlines } from './case-deadlines.js';
 import type { CaseResult } from './case-result.js';
 import { resultKey } from './case-result.js';
@@ -47,6 +48,12 @@ export interface RunEvalOptions {
   judge?: Model | ((ref: string | undefined) => Model | Promise<Model>);
   /** Write results.json, summary.md, junit.xml, report.html at the end. @default true */
   reports?: boolean;
+  /**
+   * Send the cases of models that have a batch service (`Model.batch`: OpenAI Batch API,
+   * Vertex batch prediction) through it first, at batch prices; what it leaves runs online.
+   * @default false
+   */
+  batch?: boolean | { ledgerDir?: string; pollIntervalMs?: number };
   onEvent?: (event: EvalEvent) => void;
   signal?: AbortSignal;
   /** Injectable waits and randomness for retries (tests). */
@@ -272,7 +279,12 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
   const deadlines = new CaseDeadlines(timeoutMs, options.signal);
   const suiteRequest = loaded.suite;
 
-  const runOne = async (model: Model, testCase: EvalCase, repeat: number): Promise<CaseResult> => {
+  const runOne = async (
+    model: Model,
+    testCase: EvalCase,
+    repeat: number,
+    answered?: Generation,
+  ): Promise<CaseResult> => {
     // Plain assignments, not conditional spreads: this runs once per case and object spreads are slow.
     const result = {
       model: model.id,
@@ -300,21 +312,24 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
       const request = buildRequest(testCase, suiteRequest);
       // Repeats of a case are distinct samples, so they must not share a cache entry.
       const keyed = repeat > 0 ? { ...request, seed: (request.seed ?? 0) + repeat } : request;
-      const call = await generate(
-        model,
-        keyed,
-        signal,
-        (attempt, delayMs, error) =>
-          emit({
-            type: 'retry',
-            model: model.id,
-            id: testCase.id,
-            attempt,
-            delayMs,
-            reason: describeError(error).reason,
-          }),
-        tally,
-      );
+      // A generation a provider batch already returned (--batch) is graded as is.
+      const call = answered
+        ? { generation: answered, cached: false }
+        : await generate(
+            model,
+            keyed,
+            signal,
+            (attempt, delayMs, error) =>
+              emit({
+                type: 'retry',
+                model: model.id,
+                id: testCase.id,
+                attempt,
+                delayMs,
+                reason: describeError(error).reason,
+              }),
+            tally,
+          );
       generation = call.generation;
       cached = call.cached;
       const grade = await gradeCase(generation.text, testCase, {
@@ -372,6 +387,30 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
   const backlog = Math.min(concurrency, 16);
   let status: RunStatus = 'complete';
   try {
+    // --batch: provider batch services answer what they can; the online queue below runs the rest.
+    if (options.batch) {
+      const batchOptions = typeof options.batch === 'object' ? options.batch : {};
+      await executeBatches({
+        ...batchOptions,
+        suite: loaded,
+        cases: () => stream.cases(),
+        models,
+        repeats,
+        buildRequest,
+        isDone: (model, id, repeat) => done.has(resultKey(model, id, repeat)),
+        settle: async (model, testCase, repeat, generation) => {
+          const result = await runOne(model, testCase, repeat, generation);
+          delete result.latencyMs; // a batch has no per-request latency
+          done.add(resultKey(model.id, testCase.id, repeat));
+          await finish(result);
+        },
+        emit,
+        retry: options.retry,
+        signal: options.signal,
+        sleep: options.sleep,
+        now: options.now,
+      });
+    }
     outer: for await (const testCase of stream.cases()) {
       for (let repeat = 0; repeat < repeats; repeat++) {
         for (const model of models) {

@@ -3,6 +3,7 @@ import type OpenAI from 'openai';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
 import { lookupPrice } from '../../src/cost/cost-estimate.js';
 import type { GenerateRequest, Generation, InferencePrice, Model } from '../../src/provider.js';
+import { createOpenAIBatch } from './openai-batch.js';
 import { call } from './openai-errors.js';
 
 /** `ft:gpt-4o-mini-2024-07-18:acme::abc123` → `gpt-4o-mini-2024-07-18`; other ids unchanged. */
@@ -33,6 +34,7 @@ export function createOpenAIModel(client: OpenAI, model: string, table: PriceTab
     id: `openai:${model}`,
     provider: 'openai',
     ...(price ? { price } : {}),
+    batch: createOpenAIBatch(client, model, price),
     async generate(request: GenerateRequest, signal?: AbortSignal): Promise<Generation> {
       const messages: OpenAI.Chat.ChatCompletionMessageParam[] =
         typeof request.input === 'string'

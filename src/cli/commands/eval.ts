@@ -31,6 +31,8 @@ interface EvalFlags {
   json?: boolean;
   config?: string;
   ledgerDir?: string;
+  batch?: boolean;
+  batchPoll?: string;
 }
 
 /** Renders runner events: a live bar on a terminal, plain lines (every 10% or 15 s) in CI or a pipe. */
@@ -59,6 +61,16 @@ export function progressRenderer(live: boolean, now: () => number = Date.now): (
     }
     if (event.type === 'done') {
       if (live) out.endStatus();
+      return;
+    }
+    if (event.type === 'batch') {
+      if (live) out.endStatus();
+      const counts = event.counts
+        ? ` ${event.counts.completed}/${event.counts.total} done, ${event.counts.failed} failed`
+        : '';
+      out.info(
+        `batch ${event.chunk} of ${event.model} (${event.remoteId ?? event.key}): ${event.state}${event.rawState && event.rawState !== event.state ? ` [${event.rawState}]` : ''}${counts}${event.online ? `; ${event.online} left to run online` : ''}${event.error ? `; ${event.error}` : ''}`,
+      );
       return;
     }
     const { done, total, errors, cached } = event;
@@ -134,6 +146,14 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
       cache: flags.cache ? (flags.cacheDir ?? '.polytune/eval-cache') : false,
       timeoutMs: positiveInt('--timeout', flags.timeout),
       judge,
+      ...(flags.batch
+        ? {
+            batch: {
+              ...(flags.ledgerDir ? { ledgerDir: flags.ledgerDir } : {}),
+              pollIntervalMs: positiveInt('--batch-poll', flags.batchPoll),
+            },
+          }
+        : {}),
       onEvent: flags.json ? undefined : progressRenderer(isInteractive()),
       signal: abort.signal,
     });
@@ -198,6 +218,11 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON (no progress lines)')
     .option('--config <file>', 'polytune config file')
     .option('--ledger-dir <dir>', 'job ledger folder for job:<id> refs')
+    .option(
+      '--batch',
+      "send cases through the providers' batch services (about half price, results within 24 h); the rest runs online",
+    )
+    .option('--batch-poll <ms>', 'time between status checks of a running batch', '30000')
     .addHelpText('after', `\nModel refs:\n  ${MODEL_REF_FORMS.join('\n  ')}\n`)
     .action(async (flags: EvalFlags) => {
       process.exitCode = await runEvalCommand(flags);
