@@ -12,6 +12,7 @@ import { isTerminal } from '../../src/jobs/job-state.js';
 import type { JobEvent, JobRef, JobSnapshot, Model, Provider, SubmitContext } from '../../src/provider.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
 import { forStorage } from './vertex-auth.js';
+import { createVertexBatch } from './vertex-batch.js';
 import { actualVertexCost, estimateVertexCost, inferencePriceFor } from './vertex-cost.js';
 import { isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
 import { eventsSince, type ObservedState, vertexEvents } from './vertex-events.js';
@@ -93,6 +94,12 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
     }
     return storage;
   }
+
+  let jobService: InstanceType<typeof aiplatform.v1.JobServiceClient> | undefined;
+  const jobClient = () => {
+    jobService ??= new aiplatform.v1.JobServiceClient(clientOptions);
+    return jobService;
+  };
 
   function predictionClient() {
     prediction ??= new aiplatform.v1.PredictionServiceClient(clientOptions);
@@ -310,6 +317,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
     async model(target): Promise<Model> {
       let resource: string;
       let baseModel: string | undefined;
+      let batchModel: string | undefined;
       const jobName =
         typeof target === 'string'
           ? /\/tuningJobs\/[^/]+$/.test(target)
@@ -332,17 +340,29 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
         }
         resource = endpoint;
         baseModel = job.baseModel ?? undefined;
+        batchModel = job.tunedModel?.model ?? undefined;
       } else {
         resource = modelResource(target as string, requireProject(opts), opts.location);
         if (resource.includes('/publishers/')) baseModel = resource;
+        if (resource.includes('/publishers/'))
+          batchModel = resource.replace(/^projects\/[^/]+\/locations\/[^/]+\//, '');
       }
-      return createVertexModel({
-        client: predictionClient(),
-        resource,
-        price: baseModel ? inferencePriceFor(prices, baseModel) : undefined,
-        retry,
-        owned: false,
-      });
+      const price = baseModel ? inferencePriceFor(prices, baseModel) : undefined;
+      // eval --batch: batch prediction needs a model resource (not an endpoint) and a bucket.
+      const batch =
+        batchModel && opts.bucket
+          ? createVertexBatch({
+              jobs: jobClient,
+              storage: storageClient,
+              bucket: opts.bucket,
+              prefix: opts.prefix,
+              parent: parent(),
+              model: batchModel,
+              price,
+              retry,
+            })
+          : undefined;
+      return createVertexModel({ client: predictionClient(), resource, price, retry, owned: false, batch });
     },
 
     price(spec, stats) {
