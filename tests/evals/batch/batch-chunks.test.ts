@@ -61,7 +61,9 @@ describe('planChunks', () => {
 
   it('gives the same keys when a resumed run has fewer cases left', async () => {
     const fresh = await plan(capability(4, 1_000_000));
-    const resumed = await plan(capability(4, 1_000_000), 1, (id) => ['c0', 'c1', 'c2', 'c3', 'c5'].includes(id));
+    const resumed = await plan(capability(4, 1_000_000), 1, (id) =>
+      ['c0', 'c1', 'c2', 'c3', 'c5'].includes(id),
+    );
     expect(resumed.map((c) => c.key)).toEqual(fresh.map((c) => c.key));
     expect(resumed[0]?.items.every((i) => i.done)).toBe(true);
     expect(resumed[1]?.items.filter((i) => i.done).map((i) => i.testCase.id)).toEqual(['c5']);
