@@ -66,7 +66,7 @@ describe('polytune eval --batch', () => {
     const printed = stdout.join('');
     expect(printed).toMatch(/batch 0 of openai:gpt-4o-mini \(batch_\d+\): created/);
     expect(printed).toMatch(/: completed 2\/2 done, 0 failed/);
-    expect(printed).toMatch(/: settled 2\/2 done, 0 failed/);
+    expect(printed).toMatch(/: settled \[completed\] 2\/2 done, 0 failed/);
     expect(printed).toContain('2/2 passed');
     const records = await readdir(join(ledger, 'batches'));
     expect(records).toHaveLength(1);
