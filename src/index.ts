@@ -4,7 +4,7 @@
 export type { BaselineComparison, MetricSummary, ModelSummary, RunSummary } from '../evals/aggregate.js';
 export type { CaseResult, CaseStatus } from '../evals/case-result.js';
 export { type CaseStream, openCaseStream } from '../evals/case-sources.js';
-export type { EvalEvent, RunStatus } from '../evals/eval-events.js';
+export type { BatchEvent, EvalEvent, RunStatus } from '../evals/eval-events.js';
 export {
   evaluateGate,
   type GateLine,

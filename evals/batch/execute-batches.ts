@@ -79,6 +79,9 @@ export async function executeBatches(options: ExecuteBatchesOptions): Promise<vo
     if (options.signal?.aborted) return;
     const snapshot = await waitForBatch(entry, options);
     await settleBatch(entry, snapshot, options);
+    const record = await ledger.read(entry.ref.key);
+    const updatedAt = new Date((options.now ?? Date.now)()).toISOString();
+    if (record) await ledger.write({ ...record, rawState: snapshot.rawState, updatedAt });
   }
 }
 

@@ -76,6 +76,7 @@ describe('polytune eval --batch', () => {
       chunk: 0,
       requests: 2,
       remoteId: service.batches[0]?.id,
+      rawState: 'completed',
     });
   });
 });
