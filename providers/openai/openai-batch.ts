@@ -1,3 +1,6 @@
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import type {
@@ -120,11 +123,17 @@ export function createOpenAIBatch(client: OpenAI, model: string, price?: Inferen
   const batchPrice = openAIBatchPrice(price);
   const refOf = (batch: OpenAI.Batches.Batch, key: string): BatchRef => ({ key, remoteId: batch.id });
 
+  /** Streams a result file line by line: an output file can hold 50,000 answers. */
   async function* readFile(fileId: string, signal?: AbortSignal): AsyncIterable<BatchLineResult> {
-    const text = await call(`read batch file ${fileId}`, async () =>
-      (await client.files.content(fileId, { signal, maxRetries: 0 })).text(),
+    const response = await call(`read batch file ${fileId}`, () =>
+      client.files.content(fileId, { signal, maxRetries: 0 }),
     );
-    for (const line of text.split('\n')) {
+    if (!response.body) return;
+    const lines = createInterface({
+      input: Readable.fromWeb(response.body as WebReadableStream),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    for await (const line of lines) {
       if (!line.trim()) continue;
       const parsed = parseOutputLine(line);
       if (parsed) yield parsed;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import type { protos, v1 } from '@google-cloud/aiplatform';
 import type { Storage } from '@google-cloud/storage';
 import type {
@@ -175,11 +176,19 @@ export function createVertexBatch(options: VertexBatchOptions): BatchCapability 
           .getFiles({ prefix: `${rest.join('/')}/` }),
       );
       for (const file of files.filter((f) => f.name.endsWith('.jsonl'))) {
-        const [content] = await google(`download ${file.name}`, () => file.download());
-        for (const text of content.toString('utf8').split('\n')) {
-          if (!text.trim()) continue;
-          const parsed = parsePredictionLine(text, ids);
-          if (parsed) yield parsed;
+        // Streamed line by line: a job's predictions can run to hundreds of megabytes.
+        const lines = createInterface({
+          input: file.createReadStream(),
+          crlfDelay: Number.POSITIVE_INFINITY,
+        });
+        try {
+          for await (const text of lines) {
+            if (!text.trim()) continue;
+            const parsed = parsePredictionLine(text, ids);
+            if (parsed) yield parsed;
+          }
+        } catch (error) {
+          throw toPolytuneError(error, `download ${file.name}`);
         }
       }
     },
