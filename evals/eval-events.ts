@@ -22,7 +22,7 @@ export type EvalEvent =
 /**
  * Progress of one provider batch (`--batch`): `created` or `reattached`, then the
  * service's state with its request counts, then `settled` with how many lines
- * were written and how many were left to the online queue (`online`).
+ * were written, how many were left to the online queue (`online`) and how many were written as errors (`reported`).
  */
 export interface BatchEvent {
   type: 'batch';
@@ -34,6 +34,8 @@ export interface BatchEvent {
   rawState?: string;
   counts?: { total: number; completed: number; failed: number };
   online?: number;
+  /** Lines written as errors (`failedLines: 'error'`). */
+  reported?: number;
   error?: string;
 }
 

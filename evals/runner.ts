@@ -6,6 +6,7 @@ import type { GenerateRequest, Generation, Model } from '../src/provider.js';
 import { redact } from '../src/redact.js';
 import { type RetryPolicy, withRetry } from '../src/retry.js';
 import { Aggregator, type RunSummary } from './aggregate.js';
+import { batchErrorResult } from './batch/batch-error-result.js';
 import { executeBatches } from './batch/execute-batches.js';
 import { CaseDeadlines } from './case-deadlines.js';
 import type { CaseResult } from './case-result.js';
@@ -53,7 +54,7 @@ export interface RunEvalOptions {
    * Vertex batch prediction) through it first, at batch prices; what it leaves runs online.
    * @default false
    */
-  batch?: boolean | { ledgerDir?: string; pollIntervalMs?: number };
+  batch?: boolean | { ledgerDir?: string; pollIntervalMs?: number; failedLines?: 'online' | 'error' };
   onEvent?: (event: EvalEvent) => void;
   signal?: AbortSignal;
   /** Injectable waits and randomness for retries (tests). */
@@ -403,6 +404,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRunResult> {
           delete result.latencyMs; // a batch has no per-request latency
           done.add(resultKey(model.id, testCase.id, repeat));
           await finish(result);
+        },
+        fail: async (model, testCase, repeat, error) => {
+          done.add(resultKey(model.id, testCase.id, repeat));
+          await finish(batchErrorResult(model.id, testCase, repeat, error, new Date(now()).toISOString()));
         },
         emit,
         retry: options.retry,

@@ -22,6 +22,18 @@ export interface ExecuteBatchesOptions {
   isDone(model: string, id: string, repeat: number): boolean;
   /** Grades a generation the batch returned and writes its result line. `model` carries the batch price. */
   settle(model: Model, testCase: EvalCase, repeat: number, generation: Generation): Promise<void>;
+  /** Writes the error line of a case the service failed (with `failedLines: 'error'`). */
+  fail(
+    model: Model,
+    testCase: EvalCase,
+    repeat: number,
+    error: { code: string; message: string },
+  ): Promise<void>;
+  /**
+   * Lines the service failed, and lines of failed or expired batches: run them online (at the
+   * online price), or write them as errors (nothing more is spent). @default 'online'
+   */
+  failedLines?: 'online' | 'error';
   emit(event: EvalEvent): void;
   /** Ledger root; batch records go to `<dir>/batches/`. @default '.polytune' */
   ledgerDir?: string;
@@ -163,20 +175,30 @@ async function settleBatch(
   options: ExecuteBatchesOptions,
 ): Promise<void> {
   const answers = new Map<string, Generation>();
-  let failed = 0;
+  const errors = new Map<string, { code: string; message: string }>();
   for await (const line of entry.batch.read(entry.ref, options.signal)) {
     if ('generation' in line) answers.set(line.customId, line.generation);
-    else failed++;
+    else errors.set(line.customId, line.error);
   }
   const priced: Model = { ...entry.model, price: entry.batch.price };
   let settled = 0;
+  let reported = 0;
   for (const item of entry.chunk.items) {
     const generation = answers.get(item.customId);
-    if (!generation) continue;
-    await options.settle(priced, item.testCase, item.repeat, generation);
-    settled++;
+    if (generation) {
+      await options.settle(priced, item.testCase, item.repeat, generation);
+      settled++;
+    } else if (options.failedLines === 'error') {
+      const error = errors.get(item.customId) ?? {
+        code: snapshot.rawState,
+        message: snapshot.error ?? `the batch ended ${snapshot.state} without an answer for this line`,
+      };
+      await options.fail(entry.model, item.testCase, item.repeat, error);
+      reported++;
+    }
   }
-  const left = entry.chunk.items.length - settled;
+  const failed = errors.size;
+  const left = entry.chunk.items.length - settled - reported;
   options.emit({
     type: 'batch',
     model: entry.model.id,
@@ -187,6 +209,7 @@ async function settleBatch(
     rawState: snapshot.rawState,
     counts: { total: entry.chunk.items.length, completed: settled, failed },
     ...(left > 0 ? { online: left } : {}),
+    ...(reported > 0 ? { reported } : {}),
     ...(snapshot.error ? { error: snapshot.error } : {}),
   });
 }

@@ -33,6 +33,7 @@ interface EvalFlags {
   ledgerDir?: string;
   batch?: boolean;
   batchPoll?: string;
+  batchFailed?: string;
 }
 
 /** Renders runner events: a live bar on a terminal, plain lines (every 10% or 15 s) in CI or a pipe. */
@@ -69,7 +70,7 @@ export function progressRenderer(live: boolean, now: () => number = Date.now): (
         ? ` ${event.counts.completed}/${event.counts.total} done, ${event.counts.failed} failed`
         : '';
       out.info(
-        `batch ${event.chunk} of ${event.model} (${event.remoteId ?? event.key}): ${event.state}${event.rawState && event.rawState !== event.state ? ` [${event.rawState}]` : ''}${counts}${event.online ? `; ${event.online} left to run online` : ''}${event.error ? `; ${event.error}` : ''}`,
+        `batch ${event.chunk} of ${event.model} (${event.remoteId ?? event.key}): ${event.state}${event.rawState && event.rawState !== event.state ? ` [${event.rawState}]` : ''}${counts}${event.online ? `; ${event.online} left to run online` : ''}${event.reported ? `; ${event.reported} written as errors` : ''}${event.error ? `; ${event.error}` : ''}`,
       );
       return;
     }
@@ -100,6 +101,14 @@ export function progressRenderer(live: boolean, now: () => number = Date.now): (
       out.info(text);
     }
   };
+}
+
+function batchFailedLines(value: string | undefined): 'online' | 'error' {
+  if (value === undefined || value === 'online' || value === 'error') return value ?? 'online';
+  throw new PolytuneError(
+    'USAGE',
+    `Expected --batch-failed to be online or error, got ${JSON.stringify(value)}.`,
+  );
 }
 
 export async function runEvalCommand(flags: EvalFlags): Promise<number> {
@@ -151,6 +160,7 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
             batch: {
               ...(flags.ledgerDir ? { ledgerDir: flags.ledgerDir } : {}),
               pollIntervalMs: positiveInt('--batch-poll', flags.batchPoll),
+              failedLines: batchFailedLines(flags.batchFailed),
             },
           }
         : {}),
@@ -221,6 +231,11 @@ export function register(program: Command): void {
     .option(
       '--batch',
       "send cases through the providers' batch services (about half price, results within 24 h); the rest runs online",
+    )
+    .option(
+      '--batch-failed <online|error>',
+      'lines the batch service failed: run them online, or write them as errors',
+      'online',
     )
     .option('--batch-poll <ms>', 'time between status checks of a running batch', '30000')
     .addHelpText('after', `\nModel refs:\n  ${MODEL_REF_FORMS.join('\n  ')}\n`)

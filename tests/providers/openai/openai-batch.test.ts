@@ -35,14 +35,14 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-async function run(events: EvalEvent[] = [], retries = 2) {
+async function run(events: EvalEvent[] = [], retries = 2, failedLines: 'online' | 'error' = 'online') {
   const model = await createOpenAIProvider({ apiKey: 'sk-test-batch' }).model(MODEL);
   return runEval({
     suite,
     models: [model],
     out: join(dir, 'out'),
     cache: false,
-    batch: { ledgerDir: join(dir, '.polytune'), pollIntervalMs: 1 },
+    batch: { ledgerDir: join(dir, '.polytune'), pollIntervalMs: 1, failedLines },
     retry: { retries, baseDelayMs: 0, maxDelayMs: 0 },
     sleep: async () => undefined,
     onEvent: (e) => events.push(e),
@@ -147,5 +147,17 @@ describe('eval --batch on the OpenAI Batch API', () => {
     expect(service.chatCalls).toBe(4);
     expect(result.counts).toMatchObject({ planned: 4, written: 4 });
     expect(events.filter((e) => e.type === 'batch').at(-1)).toMatchObject({ state: 'settled', online: 4 });
+  });
+
+  it('with failedLines "error", a failed line is written as an error with the service\'s reason, not sent online', async () => {
+    service.failLines.add('0:two');
+    const events: EvalEvent[] = [];
+    const result = await run(events, 2, 'error');
+    expect(service.chatCalls).toBe(0);
+    const two = (await resultLines()).find((r) => r.id === 'two') as unknown as Record<string, unknown>;
+    expect(two).toMatchObject({ status: 'error', errorCode: 'BATCH' });
+    expect(String(two.reason)).toContain('server_error');
+    expect(result.counts).toMatchObject({ planned: 4, written: 4, errors: 1 });
+    expect(events.filter((e) => e.type === 'batch').at(-1)).toMatchObject({ state: 'settled', reported: 1 });
   });
 });
