@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { protos, v1 } from '@google-cloud/aiplatform';
 import type { Storage } from '@google-cloud/storage';
+import { PolytuneError } from '../../src/errors.js';
 import type {
   BatchCapability,
   BatchLimits,
@@ -59,8 +60,11 @@ export interface VertexBatchOptions {
   prefix: string;
   /** `projects/P/locations/L`. */
   parent: string;
-  /** What the job runs: `publishers/google/models/M` or a tuned `projects/…/models/M`. */
-  model: string;
+  /**
+   * What the job runs: `publishers/google/models/M`, a tuned `projects/…/models/M@v`, or a lookup
+   * (the model an endpoint serves), made at the first create only.
+   */
+  model: string | (() => Promise<string | undefined>);
   /** The online price; the batch discount is applied here. */
   price?: InferencePrice;
   retry: RetryOptions;
@@ -102,11 +106,21 @@ export function createVertexBatch(options: VertexBatchOptions): BatchCapability 
     encode(customId, request) {
       const label = lineLabel(customId);
       ids.set(label, customId);
-      const { model: _model, ...body } = toGeminiRequest(options.model, request);
+      const { model: _model, ...body } = toGeminiRequest('', request);
       return JSON.stringify({ request: { ...body, labels: { [LINE_LABEL]: label } } });
     },
 
     async submit(key, lines) {
+      const model = typeof options.model === 'string' ? options.model : await options.model();
+      if (!model) {
+        throw new PolytuneError(
+          'UNSUPPORTED',
+          'This endpoint serves no model that batch prediction can run.',
+          {
+            hint: 'Evaluate it without --batch, or pass the tuning job (job:<id>) or a publisher model.',
+          },
+        );
+      }
       const object = `${folder(key)}/input.jsonl`;
       await google('upload the batch input', () =>
         options
@@ -117,7 +131,7 @@ export function createVertexBatch(options: VertexBatchOptions): BatchCapability 
       );
       const batchPredictionJob: BatchPredictionJob = {
         displayName: `polytune-batch-${key}`,
-        model: options.model,
+        model,
         inputConfig: { instancesFormat: 'jsonl', gcsSource: { uris: [`gs://${options.bucket}/${object}`] } },
         outputConfig: {
           predictionsFormat: 'jsonl',

@@ -101,6 +101,20 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
     return jobService;
   };
 
+  let endpointService: InstanceType<typeof aiplatform.v1.EndpointServiceClient> | undefined;
+  async function deployedModel(endpoint: string): Promise<string | undefined> {
+    endpointService ??= new aiplatform.v1.EndpointServiceClient(clientOptions);
+    const client = endpointService;
+    const [found] = await withRetry(async () => {
+      try {
+        return await client.getEndpoint({ name: endpoint });
+      } catch (error) {
+        throw toPolytuneError(error, `read endpoint ${endpoint}`);
+      }
+    }, retry);
+    return found.deployedModels?.[0]?.model ?? undefined;
+  }
+
   function predictionClient() {
     prediction ??= new aiplatform.v1.PredictionServiceClient(clientOptions);
     return prediction;
@@ -317,7 +331,7 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
     async model(target): Promise<Model> {
       let resource: string;
       let baseModel: string | undefined;
-      let batchModel: string | undefined;
+      let batchModel: string | (() => Promise<string | undefined>) | undefined;
       const jobName =
         typeof target === 'string'
           ? /\/tuningJobs\/[^/]+$/.test(target)
@@ -346,9 +360,11 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
         if (resource.includes('/publishers/')) baseModel = resource;
         if (resource.includes('/publishers/'))
           batchModel = resource.replace(/^projects\/[^/]+\/locations\/[^/]+\//, '');
+        // A tuned endpoint: batch prediction runs the model it serves, looked up at the first create.
+        if (resource.includes('/endpoints/')) batchModel = () => deployedModel(resource);
       }
       const price = baseModel ? inferencePriceFor(prices, baseModel) : undefined;
-      // eval --batch: batch prediction needs a model resource (not an endpoint) and a bucket.
+      // eval --batch: batch prediction needs a model resource and a bucket.
       const batch =
         batchModel && opts.bucket
           ? createVertexBatch({

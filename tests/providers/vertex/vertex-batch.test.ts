@@ -195,7 +195,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(events: EvalEvent[] = [], retries = 2) {
+async function run(events: EvalEvent[] = [], retries = 2, ref = 'gemini-2.5-flash') {
   const provider = createVertexProvider({
     project: PROJECT,
     location: 'us-central1',
@@ -203,7 +203,7 @@ async function run(events: EvalEvent[] = [], retries = 2) {
     authClient: testAuthClient(),
     retry: { retries, baseDelayMs: 1, sleep: async () => undefined },
   });
-  const model = await provider.model('gemini-2.5-flash');
+  const model = await provider.model(ref);
   return runEval({
     suite,
     models: [model],
@@ -279,6 +279,24 @@ describe('eval --batch on Vertex AI batch prediction', () => {
     expect(service.jobs).toHaveLength(1);
     expect(events.find((e) => e.type === 'batch')).toMatchObject({ state: 'reattached' });
     expect(again.counts).toMatchObject({ written: 3, errors: 0 });
+    expect(fake.generated).toHaveLength(0);
+  });
+
+  it('runs a tuned endpoint through the model it serves, looked up only when the batch is created', async () => {
+    const endpoint = `${PARENT}/endpoints/e555`;
+    server.use(
+      http.get(`${API}/projects/:p/locations/:l/endpoints/:e`, () =>
+        HttpResponse.json({
+          name: endpoint,
+          deployedModels: [{ id: '1', model: `${PARENT}/models/m555@1` }],
+        }),
+      ),
+    );
+    const result = await run([], 2, endpoint);
+    const create = creates()[0] as { method: string; url: string; body: string };
+    expect(checkRequestAgainstDiscovery(create).errors).toEqual([]);
+    expect(JSON.parse(create.body).model).toBe(`${PARENT}/models/m555@1`);
+    expect(result.counts).toMatchObject({ planned: 3, written: 3, errors: 0 });
     expect(fake.generated).toHaveLength(0);
   });
 });
