@@ -30,6 +30,12 @@ export interface PlanChunksOptions {
   isDone(model: string, id: string, repeat: number): boolean;
 }
 
+/**
+ * polytune's own cap on one chunk's JSONL, below the services' (200 MB, 1 GB): a chunk's lines
+ * are held in memory until uploaded, and one JavaScript string tops out near 512 MB.
+ */
+export const MAX_CHUNK_BYTES = 100 * 1024 * 1024;
+
 /** `0:case-id` for the first run of a case, `1:case-id` for its second repeat. */
 export function customIdOf(repeat: number, caseId: string): string {
   return `${repeat}:${caseId}`;
@@ -44,7 +50,8 @@ export function customIdOf(repeat: number, caseId: string): string {
  */
 export async function* planChunks(options: PlanChunksOptions): AsyncIterable<BatchChunk> {
   const { model, batch, suite, repeats } = options;
-  const { maxRequests, maxBytes } = batch.limits;
+  const { maxRequests } = batch.limits;
+  const maxBytes = Math.min(batch.limits.maxBytes, MAX_CHUNK_BYTES);
   let items: BatchItem[] = [];
   let lines: string[] = [];
   let bytes = 0;
