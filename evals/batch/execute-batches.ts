@@ -60,7 +60,8 @@ interface Submitted {
  * created and looked up by its key first (so a killed run re-attaches and never
  * pays twice), polled to the end, and each answered line settled (graded and
  * written once). Lines the service failed, and whole failed or expired
- * batches, are left undone: the online queue that runs next retries them.
+ * batches, are left undone for the online queue that runs next, or written as
+ * errors (`failedLines: 'error'`).
  */
 export async function executeBatches(options: ExecuteBatchesOptions): Promise<void> {
   const ledger = new BatchLedger(options.ledgerDir);
