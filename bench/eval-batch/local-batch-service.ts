@@ -121,6 +121,35 @@ export class LocalBatchService {
     batch.status = 'completed';
   }
 
+  /** What the Batch API refuses at create (CreateBatchRequest; input file uploaded with purpose `batch`). */
+  private refuseCreate(body: Record<string, unknown>): string | undefined {
+    if (body.completion_window !== '24h') return 'completion_window must be 24h';
+    if (body.endpoint !== '/v1/chat/completions')
+      return `endpoint ${String(body.endpoint)} is not served here`;
+    const file = this.files.get(String(body.input_file_id));
+    if (!file) return `No such File object: ${String(body.input_file_id)}`;
+    if (file.meta.purpose !== 'batch') return 'The input file must be uploaded with purpose batch';
+    return undefined;
+  }
+
+  /** What the service's validation step fails a batch for: unique custom ids, one model, the batch's endpoint. */
+  private validateInput(batch: LocalBatch): string | undefined {
+    const ids = new Set<string>();
+    const models = new Set<string>();
+    for (const text of (this.files.get(batch.input_file_id)?.content ?? '').split('\n')) {
+      if (!text.trim()) continue;
+      const line = JSON.parse(text) as { custom_id?: string; method?: string; url?: string; body?: ChatBody };
+      if (!line.custom_id || ids.has(line.custom_id))
+        return `custom_id missing or repeated: ${line.custom_id}`;
+      ids.add(line.custom_id);
+      if (line.method !== 'POST' || line.url !== batch.endpoint)
+        return `line ${line.custom_id} is not POST ${String(batch.endpoint)}`;
+      models.add(String(line.body?.model));
+    }
+    if (ids.size === 0) return 'The input file is empty';
+    return models.size > 1 ? 'A batch input file may only hold requests to one model' : undefined;
+  }
+
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname.replace(/^.*?\/v1/, '');
@@ -139,6 +168,8 @@ export class LocalBatchService {
     if (request.method === 'POST' && path === '/batches') {
       const body = (await request.json()) as Record<string, unknown>;
       this.createBodies.push(body);
+      const refused = this.refuseCreate(body);
+      if (refused) return json({ error: { type: 'invalid_request_error', message: refused } }, 400);
       const batch: LocalBatch = {
         id: this.id('batch'),
         object: 'batch',
@@ -171,8 +202,11 @@ export class LocalBatchService {
     if (request.method === 'GET' && one) {
       const batch = this.batches.find((b) => b.id === one[1]);
       if (!batch) return json({ error: { message: 'No such batch' } }, 404);
-      if (batch.status === 'validating') batch.status = 'in_progress';
-      else if (batch.status === 'in_progress') {
+      if (batch.status === 'validating') {
+        const problem = this.validateInput(batch);
+        batch.status = problem ? 'failed' : 'in_progress';
+        if (problem) batch.errors = { object: 'list', data: [{ code: 'invalid_request', message: problem }] };
+      } else if (batch.status === 'in_progress') {
         if (this.endAs) batch.status = this.endAs;
         else this.run(batch);
       }
