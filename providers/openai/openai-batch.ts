@@ -86,7 +86,12 @@ interface OutputLine {
 
 /** One line of an output or error file → an answer or a per-line error. */
 export function parseOutputLine(text: string): BatchLineResult | undefined {
-  const line = JSON.parse(text) as OutputLine;
+  let line: OutputLine;
+  try {
+    line = JSON.parse(text) as OutputLine;
+  } catch {
+    return undefined; // unreadable: its case counts as unanswered (online, or an error), never dropped
+  }
   if (!line.custom_id) return undefined;
   const response = line.response;
   if (response && response.status_code === 200 && response.body?.choices) {

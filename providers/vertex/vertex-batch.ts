@@ -217,7 +217,12 @@ interface PredictionLine {
 
 /** One line of `predictions.jsonl` → an answer, or the row's error (`status`). */
 export function parsePredictionLine(text: string, ids: Map<string, string>): BatchLineResult | undefined {
-  const line = JSON.parse(text) as PredictionLine;
+  let line: PredictionLine;
+  try {
+    line = JSON.parse(text) as PredictionLine;
+  } catch {
+    return undefined; // unreadable: its case counts as unanswered (online, or an error), never dropped
+  }
   const customId = ids.get(line.request?.labels?.[LINE_LABEL] ?? '');
   if (!customId) return undefined;
   const candidate = line.response?.candidates?.[0];
