@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { PolytuneError } from '../src/errors.js';
+import { runProviderBatches } from './batch/run-provider-batches.js';
 import { CaseDeadlines } from './case-deadlines.js';
 import { type CaseResult, resultKey } from './case-result.js';
 import type { EvalEvent, RunStatus } from './eval-events.js';
@@ -142,7 +143,11 @@ export async function executePlan(
   try {
     if (options.executeModel) {
       await executeEach(plan, { ...options, executeModel: options.executeModel }, runCase, recorder, judges);
-    } else await executeOnline(plan, options, runCase, recorder);
+    } else {
+      // --batch: provider batch services answer what they can; the online executor runs the rest.
+      await runProviderBatches(plan, options, recorder, judges);
+      await executeOnline(plan, options, runCase, recorder);
+    }
   } finally {
     deadlines.dispose();
     await calls.close();

@@ -2,7 +2,7 @@
 export type { BaselineComparison, MetricSummary, ModelSummary, RunSummary } from './aggregate.js';
 export type { CaseResult, CaseStatus } from './case-result.js';
 export { type CaseStream, openCaseStream } from './case-sources.js';
-export type { EvalEvent, RunStatus } from './eval-events.js';
+export type { BatchEvent, EvalEvent, RunStatus } from './eval-events.js';
 export {
   evaluateGate,
   type GateLine,

@@ -37,6 +37,12 @@ export interface RunEvalOptions {
    * batch API). @default the online executor (p-queue, rate limits, retries, deadlines)
    */
   executeModel?: ExecuteModel;
+  /**
+   * Send the cases of models that have a batch service (`Model.batch`: OpenAI Batch API,
+   * Vertex batch prediction) through it first, at batch prices; what it leaves runs online.
+   * @default false
+   */
+  batch?: boolean | { ledgerDir?: string; pollIntervalMs?: number; failedLines?: 'online' | 'error' };
   onEvent?: (event: EvalEvent) => void;
   signal?: AbortSignal;
   /** Injectable waits and randomness for retries (tests). */

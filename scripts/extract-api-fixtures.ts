@@ -56,7 +56,11 @@ function write(name: string, value: Json, from: string, sha256: string): void {
   const { json, sha256 } = read('openai_openapi.json');
   const paths = Object.fromEntries(
     Object.entries(json.paths as Json).filter(
-      ([p]) => p === '/chat/completions' || p.startsWith('/files') || p.startsWith('/fine_tuning/jobs'),
+      ([p]) =>
+        p === '/chat/completions' ||
+        p.startsWith('/files') ||
+        p.startsWith('/fine_tuning/jobs') ||
+        p.startsWith('/batches'),
     ),
   );
   const schemas = (json.components as { schemas: Json }).schemas;
@@ -97,7 +101,8 @@ function write(name: string, value: Json, from: string, sha256: string): void {
     const out: Json = {};
     const methods = resource.methods as Json | undefined;
     const name = path.join('.');
-    if (methods && /(^|\.)(tuningJobs|endpoints|models)$/.test(name)) out.methods = methods;
+    if (methods && /(^|\.)(tuningJobs|endpoints|models|batchPredictionJobs)$/.test(name))
+      out.methods = methods;
     const children = resource.resources as Record<string, Json> | undefined;
     if (children) {
       const kept: Json = {};

@@ -103,6 +103,8 @@ export interface Model {
   price?: InferencePrice;
   /** Releases sessions or sockets the handle holds. */
   close?(): Promise<void>;
+  /** The provider's batch service for this model, when it has one (`eval --batch`). */
+  batch?: BatchCapability;
 }
 
 /** A base model that can be fine-tuned now, and where polytune learned so. */
@@ -153,4 +155,56 @@ export interface Provider {
   price(spec: JobSpec, stats: DatasetStats): CostEstimate;
   /** What can be fine-tuned now (`polytune models --provider <id>`), with its source and date. */
   listTunableModels?(): Promise<TunableModel[]>;
+}
+
+/** Per-batch limits of a provider's batch service, with where they were read. */
+export interface BatchLimits {
+  maxRequests: number;
+  maxBytes: number;
+  source: string;
+  /** When the limits were read (YYYY-MM-DD). */
+  date: string;
+}
+
+/** One remote batch, found again by polytune's batch key (OpenAI `metadata`, Vertex `labels`). */
+export interface BatchRef {
+  key: string;
+  remoteId: string;
+}
+
+export type BatchState = 'running' | 'completed' | 'failed' | 'expired' | 'cancelled';
+
+export interface BatchSnapshot {
+  ref: BatchRef;
+  state: BatchState;
+  /** The service's own status string. */
+  rawState: string;
+  counts: { total: number; completed: number; failed: number };
+  /** Why the whole batch failed, when it did. */
+  error?: string;
+}
+
+/** One answered line: a generation, or the service's error for that line. */
+export type BatchLineResult =
+  | { customId: string; generation: Generation }
+  | { customId: string; error: { code: string; message: string } };
+
+/**
+ * A model's batch service (OpenAI Batch API, Vertex batch prediction). Every
+ * method is keyed by a polytune batch key, so a killed run finds its batches
+ * again and never pays twice.
+ */
+export interface BatchCapability {
+  limits: BatchLimits;
+  /** Batch price (the service's discount applied), for result costs. */
+  price?: InferencePrice;
+  /** The request as one line of the service's input JSONL. */
+  encode(customId: string, request: GenerateRequest): string;
+  /** Uploads the lines and creates one batch tagged with `key`. */
+  submit(key: string, lines: readonly string[], signal?: AbortSignal): Promise<BatchRef>;
+  /** The batch tagged with `key`, if the service has one. */
+  find(key: string, signal?: AbortSignal): Promise<BatchRef | undefined>;
+  poll(ref: BatchRef, signal?: AbortSignal): Promise<BatchSnapshot>;
+  /** Every line the service answered or failed (output and error files). */
+  read(ref: BatchRef, signal?: AbortSignal): AsyncIterable<BatchLineResult>;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type OpenAI from 'openai';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
 import type { GenerateRequest, Generation, Model } from '../../src/provider.js';
+import { createOpenAIBatch } from './openai-batch.js';
 import { call, requestInfo } from './openai-errors.js';
 import { inferencePriceFor } from './openai-price-estimate.js';
 
@@ -15,6 +16,7 @@ export function createOpenAIModel(client: OpenAI, model: string, table: PriceTab
     id: `openai:${model}`,
     provider: 'openai',
     ...(price ? { price } : {}),
+    batch: createOpenAIBatch(client, model, price),
     async generate(request: GenerateRequest, signal?: AbortSignal): Promise<Generation> {
       const messages: OpenAI.Chat.ChatCompletionMessageParam[] =
         typeof request.input === 'string'

@@ -6,6 +6,8 @@ import type { ResolvedVertexOptions } from './vertex-options.js';
 
 type TuningClient = InstanceType<typeof aiplatform.v1.GenAiTuningServiceClient>;
 type PredictionClient = InstanceType<typeof aiplatform.v1.PredictionServiceClient>;
+type JobClient = InstanceType<typeof aiplatform.v1.JobServiceClient>;
+type EndpointClient = InstanceType<typeof aiplatform.v1.EndpointServiceClient>;
 
 /** Host of the Vertex AI API for a location: `us`/`eu` are the multi-region endpoints. */
 export function vertexHost(location: string): string {
@@ -37,6 +39,8 @@ export function createVertexClients(opts: ResolvedVertexOptions) {
     }) as ClientOptions;
 
   let tuning: TuningClient | undefined;
+  let jobs: JobClient | undefined;
+  let endpoints: EndpointClient | undefined;
   const predictions = new Map<string, PredictionClient>();
   let storage: Storage | undefined;
 
@@ -67,6 +71,16 @@ export function createVertexClients(opts: ResolvedVertexOptions) {
     storage(): Storage {
       storage ??= new Storage(storageOptions(opts));
       return storage;
+    },
+    /** Batch prediction jobs (`eval --batch`). */
+    jobs(): JobClient {
+      jobs ??= new aiplatform.v1.JobServiceClient(clientOptions(opts.location));
+      return jobs;
+    },
+    /** Endpoints, to learn which model a tuned endpoint serves (batch prediction runs models). */
+    endpoints(): EndpointClient {
+      endpoints ??= new aiplatform.v1.EndpointServiceClient(clientOptions(opts.location));
+      return endpoints;
     },
   };
 }

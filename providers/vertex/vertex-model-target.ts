@@ -11,6 +11,11 @@ export interface ModelTarget {
   baseModel?: string;
   /** The location whose endpoint serves it: a region, or `us`/`eu` for Gemini 3 tuned models. */
   servingLocation: string;
+  /**
+   * What a batch prediction job runs for it (`eval --batch`): the publisher model, the tuned
+   * model, or for a named endpoint a lookup of the model it serves (made at the first create).
+   */
+  batchModel?: string | (() => Promise<string | undefined>);
 }
 
 interface TargetContext {
@@ -18,6 +23,8 @@ interface TargetContext {
   project(): string;
   location: string;
   table: readonly TunableGemini[];
+  /** The model a tuned endpoint serves. */
+  deployedModel(endpoint: string): Promise<string | undefined>;
 }
 
 /**
@@ -37,11 +44,12 @@ export async function resolveModelTarget(target: string | JobRef, ctx: TargetCon
   if (!jobName) {
     const resource = modelResource(target as string, ctx.project(), ctx.location);
     const servingLocation = /\/locations\/([^/]+)\//.exec(resource)?.[1] ?? ctx.location;
-    return {
-      resource,
-      servingLocation,
-      ...(resource.includes('/publishers/') ? { baseModel: resource } : {}),
-    };
+    if (resource.includes('/publishers/')) {
+      const batchModel = resource.replace(/^projects\/[^/]+\/locations\/[^/]+\//, '');
+      return { resource, servingLocation, baseModel: resource, batchModel };
+    }
+    const batchModel = resource.includes('/endpoints/') ? () => ctx.deployedModel(resource) : undefined;
+    return { resource, servingLocation, ...(batchModel ? { batchModel } : {}) };
   }
   const job = await ctx.getJob(jobName);
   const raw = rawStateOf(job.state);
@@ -57,14 +65,16 @@ export async function resolveModelTarget(target: string | JobRef, ctx: TargetCon
     );
   }
   const baseModel = job.baseModel ?? undefined;
+  const batchModel = job.tunedModel?.model ?? undefined;
   const region = /\/locations\/([^/]+)\//.exec(endpoint)?.[1] ?? ctx.location;
   if (!baseModel || !servedFromMultiRegion(baseModel, ctx.table) || region === 'us' || region === 'eu') {
-    return { resource: endpoint, baseModel, servingLocation: region };
+    return { resource: endpoint, baseModel, servingLocation: region, batchModel };
   }
   const multiRegion = multiRegionFor(region);
   return {
     resource: endpoint.replace(`/locations/${region}/`, `/locations/${multiRegion}/`),
     baseModel,
     servingLocation: multiRegion,
+    batchModel,
   };
 }

@@ -2,7 +2,13 @@ import { performance } from 'node:perf_hooks';
 import type { protos, v1 } from '@google-cloud/aiplatform';
 import type { ChatMessage } from '../../src/dataset/example.js';
 import { PolytuneError } from '../../src/errors.js';
-import type { GenerateRequest, Generation, InferencePrice, Model } from '../../src/provider.js';
+import type {
+  BatchCapability,
+  GenerateRequest,
+  Generation,
+  InferencePrice,
+  Model,
+} from '../../src/provider.js';
 import { type RetryOptions, withRetry } from '../../src/retry.js';
 import { isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
 
@@ -53,13 +59,23 @@ export interface VertexModelOptions {
   retry: RetryOptions;
   /** Closes the client when the handle owns it. */
   owned: boolean;
+  /** Batch prediction for this model (`eval --batch`), when it has one. */
+  batch?: BatchCapability;
 }
 
-export function createVertexModel({ client, resource, price, retry, owned }: VertexModelOptions): Model {
+export function createVertexModel({
+  client,
+  resource,
+  price,
+  retry,
+  owned,
+  batch,
+}: VertexModelOptions): Model {
   return {
     id: `vertex:${resource}`,
     provider: 'vertex',
     price,
+    ...(batch ? { batch } : {}),
     async generate(request: GenerateRequest, signal?: AbortSignal): Promise<Generation> {
       const body = toGeminiRequest(resource, request);
       let latencyMs = 0;

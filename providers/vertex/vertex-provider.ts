@@ -1,8 +1,10 @@
+import { type RetryOptions, withRetry } from '../../src/retry.js';
 import type { PriceEntry, PriceTable } from '../../src/cost/cost-estimate.js';
 import type { JobEvent, JobRef, JobSnapshot, Model, Provider } from '../../src/provider.js';
-import { createVertexClients } from './vertex-clients.js';
+import { createVertexBatch } from './vertex-batch.js';
+import { createVertexClients, type VertexClients } from './vertex-clients.js';
 import { actualVertexCost, estimateVertexCost, inferencePriceFor } from './vertex-cost.js';
-import { isRetryableGoogleError } from './vertex-errors.js';
+import { isRetryableGoogleError, toPolytuneError } from './vertex-errors.js';
 import { eventsSince, vertexEvents } from './vertex-events.js';
 import { createVertexJobs } from './vertex-jobs.js';
 import { createVertexModel } from './vertex-model.js';
@@ -79,13 +81,30 @@ export function createVertexProvider(settings: VertexOptions = {}): Provider {
         project: () => requireProject(opts),
         location: opts.location,
         table,
+        deployedModel: (endpoint) => deployedModel(clients, endpoint, retry),
       });
+      const price = resolved.baseModel ? inferencePriceFor(prices, resolved.baseModel) : undefined;
+      // eval --batch: batch prediction needs a model resource and a bucket.
+      const batch =
+        resolved.batchModel && opts.bucket
+          ? createVertexBatch({
+              jobs: () => clients.jobs(),
+              storage: () => clients.storage(),
+              bucket: opts.bucket,
+              prefix: opts.prefix,
+              parent: parent(),
+              model: resolved.batchModel,
+              price,
+              retry,
+            })
+          : undefined;
       return createVertexModel({
         client: clients.prediction(resolved.servingLocation),
         resource: resolved.resource,
-        price: resolved.baseModel ? inferencePriceFor(prices, resolved.baseModel) : undefined,
+        price,
         retry,
         owned: false,
+        batch,
       });
     },
 
@@ -128,4 +147,20 @@ function mergePrices(defaults: PriceTable, overrides: Record<string, Partial<Pri
     };
   }
   return merged;
+}
+
+/** The model a tuned endpoint serves (its first deployed model). */
+async function deployedModel(
+  clients: VertexClients,
+  endpoint: string,
+  retry: RetryOptions,
+): Promise<string | undefined> {
+  const [found] = await withRetry(async () => {
+    try {
+      return await clients.endpoints().getEndpoint({ name: endpoint });
+    } catch (error) {
+      throw toPolytuneError(error, `read endpoint ${endpoint}`);
+    }
+  }, retry);
+  return found.deployedModels?.[0]?.model ?? undefined;
 }

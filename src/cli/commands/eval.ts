@@ -35,6 +35,9 @@ interface EvalFlags {
   json?: boolean;
   config?: string;
   ledgerDir?: string;
+  batch?: boolean;
+  batchPoll?: string;
+  batchFailed?: string;
 }
 
 /** Renders runner events: a live bar on a terminal, plain lines (every 10% or 15 s) in CI or a pipe. */
@@ -65,6 +68,16 @@ export function progressRenderer(live: boolean, now: () => number = Date.now): (
       if (live) out.endStatus();
       return;
     }
+    if (event.type === 'batch') {
+      if (live) out.endStatus();
+      const counts = event.counts
+        ? ` ${event.counts.completed}/${event.counts.total} done, ${event.counts.failed} failed`
+        : '';
+      out.info(
+        `batch ${event.chunk} of ${event.model} (${event.remoteId ?? event.key}): ${event.state}${event.rawState && event.rawState !== event.state ? ` [${event.rawState}]` : ''}${counts}${event.online ? `; ${event.online} left to run online` : ''}${event.reported ? `; ${event.reported} written as errors` : ''}${event.error ? `; ${event.error}` : ''}`,
+      );
+      return;
+    }
     const { done, total, errors, cached } = event;
     const elapsed = now() - started;
     const rate = elapsed > 0 ? (done / elapsed) * 1000 : 0;
@@ -92,6 +105,14 @@ export function progressRenderer(live: boolean, now: () => number = Date.now): (
       out.info(text);
     }
   };
+}
+
+function batchFailedLines(value: string | undefined): 'online' | 'error' {
+  if (value === undefined || value === 'online' || value === 'error') return value ?? 'online';
+  throw new PolytuneError(
+    'USAGE',
+    `Expected --batch-failed to be online or error, got ${JSON.stringify(value)}.`,
+  );
 }
 
 /** The models to evaluate, each with the hints reports name it by (`--model name=ref`, the suite's map, its job). */
@@ -159,6 +180,15 @@ export async function runEvalCommand(flags: EvalFlags): Promise<number> {
       cache: flags.cache ? (flags.cacheDir ?? '.polytune/eval-cache') : false,
       timeoutMs: positiveInt('--timeout', flags.timeout),
       judge,
+      ...(flags.batch
+        ? {
+            batch: {
+              ...(flags.ledgerDir ? { ledgerDir: flags.ledgerDir } : {}),
+              pollIntervalMs: positiveInt('--batch-poll', flags.batchPoll),
+              failedLines: batchFailedLines(flags.batchFailed),
+            },
+          }
+        : {}),
       onEvent: flags.json ? undefined : progressRenderer(isInteractive()),
       signal: abort.signal,
     });
@@ -252,6 +282,16 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON (no progress lines)')
     .option('--config <file>', 'polytune config file')
     .option('--ledger-dir <dir>', 'job ledger folder for job:<id> refs')
+    .option(
+      '--batch',
+      "send cases through the providers' batch services (about half price, results within 24 h); the rest runs online",
+    )
+    .option(
+      '--batch-failed <online|error>',
+      'lines the batch service failed: run them online, or write them as errors',
+      'online',
+    )
+    .option('--batch-poll <ms>', 'time between status checks of a running batch', '30000')
     .addHelpText('after', `\nModel refs:\n  ${MODEL_REF_FORMS.join('\n  ')}\n`)
     .action(async (flags: EvalFlags) => {
       process.exitCode = await runEvalCommand(flags);
