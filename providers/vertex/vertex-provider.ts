@@ -1,6 +1,6 @@
-import { type RetryOptions, withRetry } from '../../src/retry.js';
 import type { PriceEntry, PriceTable } from '../../src/cost/cost-estimate.js';
 import type { JobEvent, JobRef, JobSnapshot, Model, Provider } from '../../src/provider.js';
+import { type RetryOptions, withRetry } from '../../src/retry.js';
 import { createVertexBatch } from './vertex-batch.js';
 import { createVertexClients, type VertexClients } from './vertex-clients.js';
 import { actualVertexCost, estimateVertexCost, inferencePriceFor } from './vertex-cost.js';
