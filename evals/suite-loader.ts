@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { dirname } from 'node:path';
 import type { z } from 'zod';
+import { readDataFile } from '../src/config/read-data-file.js';
 import { PolytuneError } from '../src/errors.js';
 import { type LoadedSuite, type SuiteInput, SuiteSchema } from './suite.js';
 
@@ -26,32 +25,10 @@ export function parseSuite(input: SuiteInput | unknown, baseDir = process.cwd(),
 
 /** Reads a suite from a YAML (`.yaml`, `.yml`) or JSON file. */
 export async function loadSuite(file: string): Promise<LoadedSuite> {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new PolytuneError('INVALID_INPUT', `Cannot read suite file ${file}.`, {
-      hint: 'Pass an existing YAML or JSON suite with --suite.',
-      cause,
-      file,
-    });
-  }
-  let data: unknown;
-  try {
-    data = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    const line = (cause as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new PolytuneError(
-      'INVALID_INPUT',
-      `Suite file is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(cause as Error).message}`,
-      {
-        hint: 'Fix the syntax error at the position shown.',
-        cause,
-        file,
-        line,
-      },
-    );
-  }
+  const { data, path } = await readDataFile(
+    file,
+    'suite',
+    'Pass an existing YAML or JSON suite with --suite.',
+  );
   return parseSuite(data, dirname(path), file);
 }

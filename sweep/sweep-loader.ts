@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { dirname } from 'node:path';
 import { describeZodIssues } from '../evals/suite-loader.js';
+import { readDataFile } from '../src/config/read-data-file.js';
 import { PolytuneError } from '../src/errors.js';
 import { type LoadedSweep, type SweepInput, SweepSchema } from './sweep-schema.js';
 
@@ -19,28 +18,6 @@ export function parseSweep(input: SweepInput | unknown, baseDir = process.cwd(),
 
 /** Reads a sweep from a YAML (`.yaml`, `.yml`) or JSON file. */
 export async function loadSweep(file: string): Promise<LoadedSweep> {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new PolytuneError('INVALID_INPUT', `Cannot read sweep file ${file}.`, {
-      hint: 'Pass an existing YAML or JSON sweep file.',
-      cause,
-      file,
-    });
-  }
-  let data: unknown;
-  try {
-    data = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    const line = (cause as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new PolytuneError('INVALID_INPUT', `Sweep file is not valid: ${(cause as Error).message}`, {
-      hint: 'Fix the syntax error at the position shown.',
-      cause,
-      file,
-      line,
-    });
-  }
+  const { data, path } = await readDataFile(file, 'sweep', 'Pass an existing YAML or JSON sweep file.');
   return parseSweep(data, dirname(path), file);
 }
