@@ -67,8 +67,9 @@ export interface ScanHooks {
 function workerCount(opts: ResolvedScanOptions, size: number, hooks: ScanHooks): number {
   if (hooks.compilers?.some((c) => !c.worker)) return 0;
   if (opts.workers !== 'auto') return opts.workers;
-  // This thread reads, decides duplicates, writes and hashes: it keeps a core of its own.
-  return size >= WORKER_MIN_BYTES ? Math.max(1, availableParallelism() - 1) : 0;
+  // One worker per core: measured on 2 cores, one worker alone gains nothing (this thread's reading,
+  // duplicate decisions, writing and hashing keep pace with it), two finish 1.27x sooner.
+  return size >= WORKER_MIN_BYTES ? availableParallelism() : 0;
 }
 
 /**

@@ -47,8 +47,9 @@ export const ScanOptionsSchema = LoadOptionsSchema.extend({
   /**
    * Worker threads for the per-example work (parse, map, clean, token count,
    * MinHash, compile); the output is byte-identical with any number. `auto`:
-   * one per core but one (this thread reads, dedupes and writes) for files over
-   * 16 MB, where they pay for their start; 0 keeps everything on this thread.
+   * one per core for files over 16 MB, where they pay for their start (each
+   * holds its own tokenizer tables, ~90 MB); 0 keeps everything on this thread
+   * (lowest memory).
    * @default 'auto'
    */
   workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default('auto'),
