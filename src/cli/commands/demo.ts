@@ -1,5 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { evaluateGate } from '../../../evals/gate.js';
@@ -229,7 +229,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   step(5, 'Compare, report and gate');
   printComparison(run.summary);
   out.line();
-  out.line(`reports   ${run.files.map((f) => relative(process.cwd(), f)).join(', ')}`);
+  // One folder, then the file names: the line stays within 100 columns.
+  const folders = [...new Set(run.files.map((f) => relative(process.cwd(), dirname(f))))];
+  out.line(`reports   ${folders.join(', ')}/ (${run.files.map((f) => basename(f)).join(', ')})`);
   out.line();
   const gate = evaluateGate(run.summary, DEMO_THRESHOLDS, { models: [tuned.id] });
   const code = printGate(gate, false);
