@@ -162,7 +162,8 @@ const BACKENDS: Record<string, () => Promise<Backend>> = {
             retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 },
             filePollIntervalMs: 1,
           },
-          { sleep: noSleep },
+          // The model calendar is read at a fixed date, so the test does not expire with gpt-4o-mini.
+          { sleep: noSleep, now: () => Date.parse('2026-12-06T00:00:00Z') },
         ),
       isUpload: (r) => r.method === 'POST' && (url(r) === '/v1/files' || url(r).startsWith('/v1/uploads')),
       isCreate: (r) => r.method === 'POST' && url(r) === '/v1/fine_tuning/jobs',

@@ -50,7 +50,8 @@ function providers(): (id: string) => Promise<Provider> {
   const built: Record<string, Provider> = {
     openai: createOpenAIProvider(
       { apiKey: 'sk-test-sweep-key-1234567890', baseURL: FAKE_OPENAI_BASE, prices: openaiPrices },
-      { sleep: async () => {} },
+      // The model calendar is read at a fixed date, so the test does not expire with the model.
+      { sleep: async () => {}, now: () => Date.parse('2026-12-06T00:00:00Z') },
     ),
     vertex: createVertexProvider({
       project: PROJECT,
