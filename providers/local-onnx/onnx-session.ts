@@ -30,10 +30,12 @@ export async function openSession(
     typeof model === 'string'
       ? ort.InferenceSession.create(model, { ...base, executionProviders: providers })
       : ort.InferenceSession.create(model, { ...base, executionProviders: providers });
+  // ORT's native logger takes its level once, when the first session of the process starts; a
+  // failed CUDA load would print an [E:onnxruntime] line even though we fall back and say so. The
+  // errors that matter reach us as exceptions, so the native log stays at fatal for every session.
+  ort.env.logLevel = 'fatal';
   if (device === 'cpu') return { session: await create(['cpu']), device: 'cpu' };
-  const previous = ort.env.logLevel;
   try {
-    if (device === 'auto') ort.env.logLevel = 'fatal';
     return { session: await create(['cuda', 'cpu']), device: 'cuda' };
   } catch (error) {
     if (device === 'cuda') {
@@ -51,8 +53,6 @@ export async function openSession(
       device: 'cpu',
       fallbackReason: (error as Error).message.split('\n')[0],
     };
-  } finally {
-    ort.env.logLevel = previous;
   }
 }
 
