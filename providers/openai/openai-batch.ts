@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
+import { discountedPrice } from '../../src/cost/token-cost.js';
 import type {
   BatchCapability,
   BatchLimits,
@@ -13,6 +14,7 @@ import type {
   GenerateRequest,
   InferencePrice,
 } from '../../src/provider.js';
+import { chatCompletionBody } from './openai-chat-request.js';
 import { call } from './openai-errors.js';
 
 /** Metadata key that tags a batch with polytune's batch key (found again by `find`). */
@@ -53,26 +55,14 @@ const MAX_PAGES = 20;
 
 /** The online price with the batch discount, or undefined when the model has no price. */
 export function openAIBatchPrice(price: InferencePrice | undefined): InferencePrice | undefined {
-  if (!price) return undefined;
-  return {
-    inputPer1M: price.inputPer1M * OPENAI_BATCH_DISCOUNT,
-    outputPer1M: price.outputPer1M * OPENAI_BATCH_DISCOUNT,
-    source: `${price.source}; Batch API 50% discount (platform.openai.com/docs/guides/batch)`,
-    date: price.date,
-  };
-}
-
-/** The chat completion body of a request, as the online model sends it. */
-function chatBody(model: string, request: GenerateRequest): Record<string, unknown> {
-  const messages =
-    typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
-  const body: Record<string, unknown> = { model, messages };
-  if (request.maxTokens !== undefined) body.max_completion_tokens = request.maxTokens;
-  if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.topP !== undefined) body.top_p = request.topP;
-  if (request.stop?.length) body.stop = request.stop;
-  if (request.seed !== undefined) body.seed = request.seed;
-  return body;
+  return (
+    price &&
+    discountedPrice(
+      price,
+      OPENAI_BATCH_DISCOUNT,
+      'Batch API 50% discount (platform.openai.com/docs/guides/batch)',
+    )
+  );
 }
 
 interface OutputLine {
@@ -154,7 +144,7 @@ export function createOpenAIBatch(client: OpenAI, model: string, price?: Inferen
         custom_id: customId,
         method: 'POST',
         url: '/v1/chat/completions',
-        body: chatBody(model, request),
+        body: chatCompletionBody(model, request),
       });
     },
 

@@ -3,6 +3,7 @@ import type OpenAI from 'openai';
 import type { PriceTable } from '../../src/cost/cost-estimate.js';
 import type { GenerateRequest, Generation, Model } from '../../src/provider.js';
 import { createOpenAIBatch } from './openai-batch.js';
+import { chatCompletionBody } from './openai-chat-request.js';
 import { call, requestInfo } from './openai-errors.js';
 import { inferencePriceFor } from './openai-price-estimate.js';
 
@@ -18,26 +19,10 @@ export function createOpenAIModel(client: OpenAI, model: string, table: PriceTab
     ...(price ? { price } : {}),
     batch: createOpenAIBatch(client, model, price),
     async generate(request: GenerateRequest, signal?: AbortSignal): Promise<Generation> {
-      const messages: OpenAI.Chat.ChatCompletionMessageParam[] =
-        typeof request.input === 'string'
-          ? [{ role: 'user', content: request.input }]
-          : (request.input.map((m) => ({ ...m })) as OpenAI.Chat.ChatCompletionMessageParam[]);
       const started = performance.now();
       const completion = await call(
         `generate with ${model}`,
-        () =>
-          client.chat.completions.create(
-            {
-              model,
-              messages,
-              ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
-              ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-              ...(request.topP !== undefined ? { top_p: request.topP } : {}),
-              ...(request.stop?.length ? { stop: request.stop } : {}),
-              ...(request.seed !== undefined ? { seed: request.seed } : {}),
-            },
-            { signal, maxRetries: 0 },
-          ),
+        () => client.chat.completions.create(chatCompletionBody(model, request), { signal, maxRetries: 0 }),
         requestInfo(client, label, 'POST', '/chat/completions'),
       );
       const latencyMs = performance.now() - started;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { protos, v1 } from '@google-cloud/aiplatform';
 import type { Storage } from '@google-cloud/storage';
+import { discountedPrice } from '../../src/cost/token-cost.js';
 import { PolytuneError } from '../../src/errors.js';
 import type {
   BatchCapability,
@@ -82,12 +83,8 @@ const lineLabel = (customId: string) => createHash('sha256').update(customId).di
 export function createVertexBatch(options: VertexBatchOptions): BatchCapability {
   // Line label → custom id, filled as lines are encoded (each run encodes its suite again).
   const ids = new Map<string, string>();
-  const price = options.price && {
-    inputPer1M: options.price.inputPer1M * VERTEX_BATCH_DISCOUNT,
-    outputPer1M: options.price.outputPer1M * VERTEX_BATCH_DISCOUNT,
-    source: `${options.price.source}; batch prediction 50% discount`,
-    date: options.price.date,
-  };
+  const price =
+    options.price && discountedPrice(options.price, VERTEX_BATCH_DISCOUNT, 'batch prediction 50% discount');
   const once = async <T>(action: string, fn: () => Promise<T>) => {
     try {
       return await fn();

@@ -1,4 +1,5 @@
 import { PolytuneError } from '../errors.js';
+import type { InferencePrice } from '../provider.js';
 import type { CostEstimate, PriceEntry, PriceTable } from './cost-estimate.js';
 import { lookupPrice } from './cost-estimate.js';
 import { roundUsd as round, formatUsd as usd } from './money.js';
@@ -77,6 +78,19 @@ export function actualTrainingCost(entry: PriceEntry, billedTokens: number): Cos
     date: entry.date,
     ...(entry.note ? { note: entry.note } : {}),
     breakdown: { training: round(amount) },
+  };
+}
+
+/**
+ * An inference price with a provider's batch discount applied (both token rates times `factor`);
+ * the source says which discount, so a report shows why the figure differs from the online price.
+ */
+export function discountedPrice(price: InferencePrice, factor: number, discount: string): InferencePrice {
+  return {
+    inputPer1M: price.inputPer1M * factor,
+    outputPer1M: price.outputPer1M * factor,
+    source: `${price.source}; ${discount}`,
+    date: price.date,
   };
 }
 
