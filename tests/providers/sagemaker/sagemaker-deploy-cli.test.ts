@@ -16,24 +16,15 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: 'cli-fake-secret',
   AWS_REGION: REGION,
 };
-const saved: Record<string, string | undefined> = {};
 
 let fake: FakeAws;
 let dir: string;
 let stdout: string[];
 
 beforeAll(() => {
-  for (const [k, v] of Object.entries(ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  for (const [k, v] of Object.entries(ENV)) vi.stubEnv(k, v);
 });
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+afterAll(() => vi.unstubAllEnvs());
 
 beforeEach(async () => {
   fake = createFakeAws();

@@ -25,19 +25,10 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: 'prices-fake-secret',
   AWS_REGION: REGION,
 };
-const saved: Record<string, string | undefined> = {};
 beforeAll(() => {
-  for (const [k, v] of Object.entries(ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  for (const [k, v] of Object.entries(ENV)) vi.stubEnv(k, v);
 });
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+afterAll(() => vi.unstubAllEnvs());
 
 function product(usagetype: string, usd: string, unit = 'Hrs'): string {
   const sku = `SKU${usagetype.length}${usd.replace('.', '')}`;

@@ -14,19 +14,10 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: 'tune-fake-secret',
   AWS_REGION: REGION,
 };
-const saved: Record<string, string | undefined> = {};
 beforeAll(() => {
-  for (const [k, v] of Object.entries(ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  for (const [k, v] of Object.entries(ENV)) vi.stubEnv(k, v);
 });
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+afterAll(() => vi.unstubAllEnvs());
 
 let fake: FakeAws;
 let dir: string;
